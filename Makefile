@@ -1,0 +1,48 @@
+# The two commands of the README: `make serve` and `make test`. Both set up what they need first;
+# setup is idempotent and takes well under a second once done. Conventions: CONTRIBUTING.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+MKDOCS := $(VENV)/bin/mkdocs
+PYTHON_STAMP := $(VENV)/.requirements-installed
+NODE_STAMP := node_modules/.package-lock.json
+
+# Reproducible builds: the sitemap's date comes from the last commit, not from today.
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+# mkdocs-material prints a notice about MkDocs 2 on every build; it is not about this project.
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: help setup serve build test outputs clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+setup: $(PYTHON_STAMP) $(NODE_STAMP) ## install Python and Node packages and the system packages (fonts, Chromium)
+	@scripts/system-packages.sh
+
+$(PYTHON_STAMP): requirements.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+serve: setup ## build, serve at http://127.0.0.1:8000 and rebuild on every change
+	$(MKDOCS) serve --strict --dev-addr 127.0.0.1:8000 --livereload
+
+build: setup ## build the static site into site/ (strict: a warning is an error)
+	$(MKDOCS) build --strict --clean --site-dir site
+
+test: setup ## run every test: page code blocks, snippets, hooks, the strict build, the workflows
+	$(PYTHON) -m pytest
+
+outputs: setup ## rewrite the outputs shown under code blocks with what the code prints, then show the diff
+	-$(PYTHON) -m pytest docs --update-outputs -q
+	git --no-pager diff --stat -- docs
+
+clean: ## remove the build and the caches (not the installed packages)
+	rm -rf site .cache docs/figures

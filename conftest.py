@@ -1,0 +1,194 @@
+"""Run every ```python block of docs/ as a test, and check what the page shows it printing.
+
+pytest-codeblocks 0.18 collects Markdown blocks, but for a course it has traps we close here
+(its marker syntax is kept, see tests/markdown_blocks.py):
+
+* it ``exec``s every block in the pytest process and keeps global state between them
+  (``torch.set_grad_enabled(False)`` leaks into the next page): each chain of blocks gets fresh
+  globals, and torch's global switches are reset after it (``fresh_state``);
+* it re-raises every exception as ``RuntimeError`` without a traceback: a block marked
+  ``<!-- raises: T -->`` must raise exactly ``T``, its message is compared through the expected
+  output, and an unexpected error shows a traceback whose lines point into the Markdown file;
+* it does not expand ``--8<--`` includes: they are expanded with pymdownx.snippets itself;
+* a continued block cannot carry its own expected output: here every block can.
+
+``pytest --update-outputs`` (``make outputs``) rewrites the expected outputs in place, and adds
+one under any block that prints without showing it, for review with ``git diff``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
+
+from markdown_blocks import ROOT, Block, Chain, MarkdownError, chains_of, expand_includes, parse_blocks  # noqa: E402
+
+DOCS = ROOT / "docs"
+UPDATES = pytest.StashKey[list]()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-outputs",
+        action="store_true",
+        help="rewrite the expected outputs in docs/ with what the code prints (review with git diff)",
+    )
+
+
+def pytest_configure(config):
+    config.stash[UPDATES] = []
+
+
+def pytest_collect_file(file_path: Path, parent):
+    if file_path.suffix == ".md" and file_path.is_relative_to(DOCS):
+        return MarkdownPage.from_parent(parent, path=file_path)
+    return None
+
+
+class MarkdownPage(pytest.File):
+    def collect(self):
+        try:
+            blocks = parse_blocks(self.path)
+        except MarkdownError as err:
+            raise self.CollectError(str(err)) from None
+        for chain in chains_of(blocks):
+            first = chain.blocks[0]
+            item = CodeChain.from_parent(self, name=f"line {first.lineno}", chain=chain)
+            reasons = [b.skip_reason for b in chain.blocks if b.skip_reason]
+            if reasons:
+                item.add_marker(pytest.mark.skip(reason=f"{first.where}: {reasons[0]}"))
+            yield item
+
+
+class BlockFailure(Exception):
+    """A block did not behave as its page says; the message is the whole report."""
+
+
+class CodeChain(pytest.Item):
+    def __init__(self, *, chain: Chain, **kwargs):
+        super().__init__(**kwargs)
+        self.chain = chain
+
+    def runtest(self):
+        namespace: dict = {"__name__": "__main__"}
+        with fresh_state():
+            for block in self.chain.blocks:
+                printed = run_block(block, namespace)
+                self.check_output(block, printed)
+
+    def check_output(self, block: Block, printed: str) -> None:
+        expected = block.expected.body if block.expected else None
+        if printed == (expected or ""):
+            return
+        if self.config.getoption("--update-outputs"):
+            self.config.stash[UPDATES].append((block, printed))
+            return
+        if expected is None:
+            raise BlockFailure(
+                f"{block.where}: the block prints output that the page does not show:\n{printed}\n"
+                "Run `make outputs` to add it under the block, then review it with git diff."
+            )
+        raise BlockFailure(
+            f"{block.where}: the output shown at line {block.expected.lineno} is not what the code prints.\n"
+            f"--- shown on the page\n{expected}--- printed\n{printed}"
+            "Run `make outputs` to regenerate it, then review it with git diff."
+        )
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, BlockFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, self.chain.blocks[0].lineno - 1, self.name
+
+
+def run_block(block: Block, namespace: dict) -> str:
+    """Execute one block in ``namespace``; return what it printed (and raised, if it should)."""
+    code = expand_includes(block.code)
+    # Pad with blank lines so that tracebacks give the line number in the Markdown file.
+    source = "\n" * block.lineno + code
+    printed = io.StringIO()
+
+    def show_warning(message, category, filename, lineno, file=None, line=None):
+        printed.write(f"{category.__name__}: {message}\n")
+
+    with warnings.catch_warnings(), contextlib.redirect_stdout(printed):
+        warnings.simplefilter("always")
+        warnings.showwarning = show_warning
+        try:
+            exec(compile(source, str(block.path), "exec"), namespace)  # noqa: S102 - running the page is the test
+        except Exception as err:  # noqa: BLE001 - every exception is either expected or reported
+            if block.raises is None:
+                # Drop this function's own frame: the report starts in the Markdown file.
+                frames = traceback.format_exception(type(err), err, err.__traceback__.tb_next)
+                raise BlockFailure(f"{block.where}: the block raised\n{''.join(frames)}") from None
+            if type(err).__name__ != block.raises.rsplit(".", 1)[-1]:
+                raise BlockFailure(
+                    f"{block.where}: expected {block.raises}, got {type(err).__name__}: {err}"
+                ) from None
+            printed.write(f"{type(err).__name__}: {err}\n")
+        else:
+            if block.raises is not None:
+                raise BlockFailure(f"{block.where}: expected {block.raises}, but nothing was raised")
+    return printed.getvalue()
+
+
+@contextlib.contextmanager
+def fresh_state():
+    """Undo what a page's code may switch globally, so one page cannot change another's outputs."""
+    cwd = os.getcwd()
+    path = list(sys.path)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        sys.path[:] = path
+        if "torch" in sys.modules:
+            import torch
+
+            torch.set_grad_enabled(True)
+            torch.autograd.set_detect_anomaly(False)
+            torch.set_default_dtype(torch.float32)
+            torch.set_printoptions(profile="default")
+            torch.use_deterministic_algorithms(False)
+            if torch.is_inference_mode_enabled():  # only a leaked context manager leaves it on
+                raise BlockFailure("inference mode is still on after the block")
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+
+
+def pytest_sessionfinish(session):
+    updates = session.config.stash.get(UPDATES, [])
+    by_file: dict[Path, list] = {}
+    for block, printed in updates:
+        by_file.setdefault(block.path, []).append((block, printed))
+    for path, changes in by_file.items():
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        # Bottom-up, so earlier line numbers stay valid.
+        for block, printed in sorted(changes, key=lambda c: c[0].lineno, reverse=True):
+            indent = block.indent
+            body = [f"{indent}{line}\n" if line else "\n" for line in printed.splitlines()]
+            if block.expected is not None:
+                fence = block.expected
+                lines[fence.lineno : fence.end_lineno - 1] = body
+            elif printed:
+                lines[block.end_lineno : block.end_lineno] = [
+                    "\n",
+                    f"{indent}<!--pytest-codeblocks:expected-output-->\n",
+                    "\n",
+                    f"{indent}```text\n",
+                    *body,
+                    f"{indent}```\n",
+                ]
+        path.write_text("".join(lines), encoding="utf-8")
+        print(f"\nupdated outputs in {path.relative_to(ROOT)}")

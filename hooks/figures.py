@@ -1,0 +1,107 @@
+"""Generate the course's figures before each build, from the scripts in snippets/.
+
+Every ``snippets/**/fig_*.py`` is a figure script: run as ``python fig_x.py OUTDIR`` it writes
+SVG files into OUTDIR (see snippets/figure_style.py). Results are cached under
+``.cache/figures/<script>-<hash>/``, the hash covering the script, every ``.py``/``.csv`` file beside
+it, the shared helpers in snippets/ and requirements.txt; so a rebuild runs a script only when
+one of its inputs changed. The SVGs are copied into ``docs/figures/`` (ignored by git) and a file
+is written only when its bytes differ, so ``mkdocs serve`` does not rebuild in a loop.
+
+A script that fails stops the build with its path and the end of its error output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parent.parent
+SNIPPETS = ROOT / "snippets"
+CACHE = ROOT / ".cache" / "figures"
+OUTPUT = ROOT / "docs" / "figures"
+SHARED_INPUTS = [ROOT / "requirements.txt"]
+
+
+def figure_scripts(snippets: Path = SNIPPETS) -> list[Path]:
+    return sorted(snippets.glob("**/fig_*.py"))
+
+
+def inputs_of(script: Path, snippets: Path = SNIPPETS) -> list[Path]:
+    """The files whose change must re-run ``script``."""
+    beside = [p for p in script.parent.iterdir() if p.suffix in {".py", ".csv"}]
+    shared = [p for p in snippets.glob("*.py")]
+    return sorted(set(beside + shared + [p for p in SHARED_INPUTS if p.exists()]))
+
+
+def input_hash(script: Path, snippets: Path = SNIPPETS) -> str:
+    digest = hashlib.sha256()
+    for path in inputs_of(script, snippets):
+        digest.update(path.name.encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def run_script(script: Path, outdir: Path) -> None:
+    """Run one figure script into ``outdir``; raise PluginError naming the script if it fails."""
+    tmp = outdir.with_name(outdir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "svg"}
+    result = subprocess.run(
+        [sys.executable, str(script), str(tmp)],
+        cwd=script.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    svgs = sorted(tmp.glob("*.svg"))
+    if result.returncode != 0 or not svgs:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
+        why = f"exited with {result.returncode}" if result.returncode else "wrote no .svg file"
+        raise PluginError(f"figures: {_shown(script)} {why}:\n{tail}")
+    shutil.rmtree(outdir, ignore_errors=True)
+    tmp.rename(outdir)
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def write_if_changed(source: Path, target: Path) -> bool:
+    data = source.read_bytes()
+    if target.exists() and target.read_bytes() == data:
+        return False
+    target.write_bytes(data)
+    return True
+
+
+def build_figures(snippets: Path = SNIPPETS, cache: Path = CACHE, output: Path = OUTPUT) -> dict[str, Path]:
+    """Bring ``output`` up to date; return {svg file name: path} of every figure."""
+    output.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, Path] = {}
+    for script in figure_scripts(snippets):
+        outdir = cache / f"{script.stem}-{input_hash(script, snippets)}"
+        if not outdir.is_dir():
+            run_script(script, outdir)
+        for svg in sorted(outdir.glob("*.svg")):
+            if svg.name in figures:
+                raise PluginError(f"figures: two scripts write {svg.name}; the second is {_shown(script)}")
+            write_if_changed(svg, output / svg.name)
+            figures[svg.name] = output / svg.name
+    for stale in output.glob("*.svg"):
+        if stale.name not in figures:
+            stale.unlink()
+    return figures
+
+
+def on_pre_build(config) -> None:  # noqa: ARG001 - MkDocs hook signature
+    build_figures()

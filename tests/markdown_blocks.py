@@ -1,0 +1,189 @@
+"""Read the Python blocks of a Markdown page, with the markers that tell the tests what to expect.
+
+The marker vocabulary is pytest-codeblocks' (so its documentation applies), plus one of ours:
+
+    <!--pytest-codeblocks:cont-->             this block continues the previous one (same globals)
+    <!--pytest-codeblocks:expected-output-->  the next fence is what the previous block prints
+    <!--pytest.mark.skip(reason="...")-->      skip the next block; a reason is required
+    <!-- raises: RuntimeError -->              the next block must raise exactly this exception type;
+                                               its expected output ends with "RuntimeError: <message>"
+
+Why our own parser instead of ``pytest_codeblocks.extract_from_buffer``: that function merges a
+continued block into the previous one, so a chain of blocks can carry only one expected output,
+and a page written like an IPython session needs an output after every block.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+MARKER = re.compile(r"^\s*<!--\s*(?P<body>.*?)\s*-->\s*$")
+# Info strings that mean Python to a human but that a strict "python" check would skip.
+PYTHON_LIKE = re.compile(r"^\s*\{?\.?(py|python|python3|py3|pycon|ipython|ipython3)\b", re.IGNORECASE)
+
+
+class MarkdownError(ValueError):
+    """A page's markers or fences are malformed; the message names the file and line."""
+
+
+@dataclass
+class Fence:
+    lineno: int  # 1-based line of the opening fence
+    end_lineno: int  # 1-based line of the closing fence
+    indent: str
+    info: str
+    body: str
+
+
+@dataclass
+class Block:
+    path: Path
+    lineno: int  # 1-based line of the opening fence
+    code: str
+    indent: str
+    continues: bool = False
+    raises: str | None = None
+    skip_reason: str | None = None
+    expected: Fence | None = None
+    end_lineno: int = 0
+
+    @property
+    def where(self) -> str:
+        return f"{self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path}:{self.lineno}"
+
+
+@dataclass
+class Chain:
+    """Blocks that run one after another in the same globals (joined by ``cont``)."""
+
+    blocks: list[Block] = field(default_factory=list)
+
+
+def read_fences(text: str, path: Path) -> list[tuple[Fence, list[str]]]:
+    """Every fenced block, with the marker comments seen since the previous fence."""
+    lines = text.splitlines()
+    found: list[tuple[Fence, list[str]]] = []
+    markers: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        marker = MARKER.match(line)
+        if marker:
+            markers.append(marker.group("body"))
+            i += 1
+            continue
+        opening = FENCE_OPEN.match(line)
+        if not opening:
+            if line.strip() and not line.lstrip().startswith(("!!!", "???", "===")):
+                # Prose between a marker and its fence would detach the marker from its block.
+                if markers and any(_is_block_marker(m) for m in markers):
+                    raise MarkdownError(f"{path}:{i + 1}: text between a marker and its code fence")
+            i += 1
+            continue
+        indent, fence, info = opening.group("indent", "fence", "info")
+        body: list[str] = []
+        j = i + 1
+        while j < len(lines):
+            candidate = lines[j]
+            stripped = candidate.strip()
+            if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
+                break
+            body.append(candidate[len(indent):] if candidate.startswith(indent) else candidate.lstrip())
+            j += 1
+        else:
+            raise MarkdownError(f"{path}:{i + 1}: code fence is never closed")
+        found.append((Fence(i + 1, j + 1, indent, info.strip(), "".join(f"{b}\n" for b in body)), markers))
+        markers = []
+        i = j + 1
+    return found
+
+
+def _is_block_marker(body: str) -> bool:
+    return body.startswith(("pytest-codeblocks:", "pytest.mark.", "raises:"))
+
+
+def parse_blocks(path: Path, text: str | None = None) -> list[Block]:
+    """The ```python blocks of one page, each with its markers and its expected output."""
+    text = path.read_text(encoding="utf-8") if text is None else text
+    blocks: list[Block] = []
+    for fence, markers in read_fences(text, path):
+        where = f"{path}:{fence.lineno}"
+        is_output = False
+        block = Block(path, fence.lineno, fence.body, fence.indent, end_lineno=fence.end_lineno)
+        for body in markers:
+            if body == "pytest-codeblocks:expected-output":
+                is_output = True
+            elif body == "pytest-codeblocks:cont":
+                block.continues = True
+            elif body.startswith("raises:"):
+                block.raises = body.removeprefix("raises:").strip()
+                if not re.fullmatch(r"[A-Za-z_][\w.]*", block.raises):
+                    raise MarkdownError(f"{where}: `raises:` needs one exception type, got {block.raises!r}")
+            elif body.startswith("pytest.mark.skip"):
+                reason = re.fullmatch(r"pytest\.mark\.skip\(reason=(['\"])(?P<r>.+)\1\)", body)
+                if not reason:
+                    raise MarkdownError(f"{where}: a skip must say why: <!--pytest.mark.skip(reason=\"...\")-->")
+                block.skip_reason = reason.group("r")
+            elif body.startswith("pytest-codeblocks:") or body.startswith("pytest.mark."):
+                raise MarkdownError(f"{where}: unknown marker <!--{body}-->")
+        if is_output:
+            if not blocks:
+                raise MarkdownError(f"{where}: expected-output with no Python block before it")
+            if blocks[-1].expected is not None:
+                raise MarkdownError(f"{where}: the block at line {blocks[-1].lineno} already has an output")
+            if fence.info != "text":
+                raise MarkdownError(f"{where}: an expected output is a ```text fence, not ```{fence.info}")
+            blocks[-1].expected = fence
+            continue
+        if fence.info != "python":
+            if block.continues or block.raises or block.skip_reason:
+                raise MarkdownError(f"{where}: a marker for Python on a ```{fence.info} fence")
+            continue
+        if block.continues and not blocks:
+            raise MarkdownError(f"{where}: `cont` on the first Python block of the page")
+        blocks.append(block)
+    return blocks
+
+
+def chains_of(blocks: list[Block]) -> list[Chain]:
+    chains: list[Chain] = []
+    for block in blocks:
+        if block.continues:
+            chains[-1].blocks.append(block)
+        else:
+            chains.append(Chain([block]))
+    return chains
+
+
+def python_like_fences(path: Path) -> list[Fence]:
+    """Fences a reader would take for Python, whatever their exact info string."""
+    return [fence for fence, _ in read_fences(path.read_text(encoding="utf-8"), path) if PYTHON_LIKE.match(fence.info)]
+
+
+@lru_cache(maxsize=1)
+def _snippet_preprocessor():
+    """pymdownx.snippets configured as in mkdocs.yml, so tests expand includes like the build."""
+    import markdown
+    import yaml
+
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.UnsafeLoader)
+    options = {}
+    for extension in config["markdown_extensions"]:
+        if isinstance(extension, dict) and "pymdownx.snippets" in extension:
+            options = dict(extension["pymdownx.snippets"] or {})
+    options["base_path"] = [str(ROOT / p) for p in options.get("base_path", ["."])]
+    md = markdown.Markdown(extensions=["pymdownx.snippets"], extension_configs={"pymdownx.snippets": options})
+    return md.preprocessors["snippet"]
+
+
+def expand_includes(code: str) -> str:
+    """Replace ``--8<-- "file:section"`` lines with the included code, as the build does."""
+    if "--8<--" not in code:
+        return code
+    return "\n".join(_snippet_preprocessor().run(code.splitlines())) + "\n"
