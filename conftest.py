@@ -32,6 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
 
 from markdown_blocks import ROOT, Block, Chain, MarkdownError, chains_of, expand_includes, parse_blocks  # noqa: E402
 
+# pytester runs the harness on small pages in tests/test_harness.py.
+pytest_plugins = ["pytester"]
+
 DOCS = ROOT / "docs"
 UPDATES = pytest.StashKey[list]()
 

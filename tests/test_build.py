@@ -1,0 +1,147 @@
+"""The strict build: it passes, loads nothing from other hosts, and is byte-for-byte reproducible."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from markdown_blocks import ROOT
+from site_scan import foreign_loads
+
+pytestmark = pytest.mark.build
+
+
+def build(site: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env.setdefault("SOURCE_DATE_EPOCH", subprocess.run(
+        ["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True).stdout.strip() or "0")
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "--site-dir", str(site)],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("site")
+    result = build(path)
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+    return path
+
+
+def test_strict_build_passes(site):
+    assert (site / "index.html").exists()
+
+
+def test_every_page_is_built_in_both_languages(site):
+    pages = sorted(p.name.split(".")[0] for p in (ROOT / "docs").glob("*.zh.md"))
+    for name in pages:
+        folder = "" if name == "index" else f"{name}/"
+        assert (site / folder / "index.html").exists(), f"no Chinese page for {name}"
+        assert (site / "en" / folder / "index.html").exists(), f"no English page for {name}"
+
+
+def test_nothing_is_loaded_from_another_host(site):
+    assert foreign_loads(site) == []
+
+
+def test_the_scan_catches_a_cdn_script_and_a_web_font(tmp_path):
+    (tmp_path / "index.html").write_text(
+        '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>'
+        '<link rel="stylesheet" href="//fonts.googleapis.com/css?family=Roboto">'
+        '<a href="https://pytorch.org/docs/">a link is fine</a>'
+    )
+    (tmp_path / "extra.css").write_text("@font-face { src: url(https://fonts.gstatic.com/x.woff2) }")
+    assert foreign_loads(tmp_path) == [
+        "extra.css: https://fonts.gstatic.com/x.woff2",
+        "index.html: https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js",
+        "index.html: //fonts.googleapis.com/css?family=Roboto",
+    ]
+
+
+def test_math_is_rendered_at_build_time(site):
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert 'class="arithmatex"' not in html, f"{page.relative_to(site)} still holds raw TeX"
+    assert "<math" in (site / "basics" / "index.html").read_text(encoding="utf-8")
+
+
+def test_figures_are_generated_into_the_site(site):
+    html = (site / "basics" / "index.html").read_text(encoding="utf-8")
+    for variant in ("light", "dark"):
+        assert f"figures/dot_graph.{variant}.svg#only-{variant}" in html
+        svg = site / "figures" / f"dot_graph.{variant}.svg"
+        assert svg.stat().st_size > 1000 and svg.read_text().lstrip().startswith("<?xml")
+
+
+def test_repository_link_makes_no_github_api_call(site):
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert 'class="md-source"' in html
+    assert 'data-md-component="source"' not in html, "Material would query the GitHub API from the reader's browser"
+
+
+def test_edit_links_point_at_the_language_file(site):
+    zh = (site / "basics" / "index.html").read_text(encoding="utf-8")
+    en = (site / "en" / "basics" / "index.html").read_text(encoding="utf-8")
+    assert "/edit/main/docs/basics.zh.md" in zh
+    assert "/edit/main/docs/basics.en.md" in en
+
+
+def test_language_switcher_links_the_same_page(site):
+    zh = (site / "basics" / "index.html").read_text(encoding="utf-8")
+    en = (site / "en" / "basics" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<a href="\.\./en/basics/" hreflang="en"', zh)
+    assert re.search(r'<a href="\.\./\.\./basics/" hreflang="zh"', en)
+
+
+def test_404_page_in_both_languages(site):
+    html = (site / "404.html").read_text(encoding="utf-8")
+    assert "页面不存在" in html and "Page not found" in html
+
+
+def test_chinese_headings_keep_their_explicit_anchors(site):
+    html = (site / "basics" / "index.html").read_text(encoding="utf-8")
+    assert 'id="backpropagation"' in html
+    assert not re.search(r'id="_\d+"', html), "default slugify numbering leaked into a page"
+
+
+def test_search_index_splits_chinese_into_words(site):
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    text = " ".join(doc["text"] for doc in index["docs"] if doc["location"].startswith("basics/"))
+    # jieba puts a zero-width space between words, so 梯度 inside a sentence is a word of its own.
+    assert "\u200b梯度\u200b" in text
+
+
+def test_sitemap_date_comes_from_the_last_commit(site):
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    dates = set(re.findall(r"<lastmod>([^<]+)</lastmod>", sitemap))
+    assert len(dates) <= 1
+
+
+def test_two_builds_are_byte_identical(site, tmp_path):
+    again = tmp_path / "again"
+    result = build(again)
+    assert result.returncode == 0, result.stderr
+    comparison = filecmp.dircmp(site, again)
+    differing = []
+
+    def walk(cmp, prefix=""):
+        differing.extend(f"{prefix}{n}" for n in cmp.left_only + cmp.right_only + cmp.diff_files)
+        for name, sub in cmp.subdirs.items():
+            walk(sub, f"{prefix}{name}/")
+
+    # dircmp compares by stat signature first; compare contents for real.
+    filecmp.clear_cache()
+    walk(comparison)
+    for path in site.rglob("*"):
+        if path.is_file() and path.read_bytes() != (again / path.relative_to(site)).read_bytes():
+            differing.append(str(path.relative_to(site)))
+    assert sorted(set(differing)) == []

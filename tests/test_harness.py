@@ -1,0 +1,248 @@
+"""The Markdown harness (conftest.py) fails on the faults it guards against, naming the page.
+
+Each test writes a small page into a scratch project with the real conftest.py and runs pytest on it.
+"""
+
+import shutil
+import textwrap
+
+import pytest
+
+from markdown_blocks import ROOT
+
+FENCE = "```"
+
+
+@pytest.fixture
+def project(pytester):
+    for name in ("conftest.py", "mkdocs.yml", "pyproject.toml", "tests/markdown_blocks.py"):
+        target = pytester.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, target)
+    (pytester.path / "docs").mkdir()
+    (pytester.path / "snippets").mkdir()
+    return pytester
+
+
+def page(project, text: str, name: str = "page.zh.md"):
+    path = project.path / "docs" / name
+    path.write_text(textwrap.dedent(text).replace("~~~", FENCE), encoding="utf-8")
+    return path
+
+
+def run(project, *args):
+    return project.runpytest_subprocess("docs", "-p", "no:cacheprovider", *args)
+
+
+def test_a_changed_digit_in_a_real_page_fails_naming_the_page(project):
+    text = (ROOT / "docs" / "basics.zh.md").read_text(encoding="utf-8")
+    assert "tensor([ 0.,  4.,  8., 12.])" in text
+    page(project, text.replace("tensor([ 0.,  4.,  8., 12.])", "tensor([ 0.,  4.,  9., 12.])"), "basics.zh.md")
+    result = run(project)
+    result.assert_outcomes(failed=1)  # the page is one chain of blocks, so one test
+    result.stdout.fnmatch_lines(["*docs/basics.zh.md:*the output shown at line * is not what the code prints*"])
+
+
+def test_an_unexpected_error_shows_a_traceback_into_the_page(project):
+    page(project, """
+        # Page
+
+        ~~~python
+        value = 1
+        value.missing()
+        ~~~
+        """)
+    result = run(project)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*docs/page.zh.md:4: the block raised*", '*page.zh.md", line 6*', "AttributeError:*"])
+
+
+def test_raises_marker_needs_that_exact_type(project):
+    page(project, """
+        <!-- raises: ValueError -->
+
+        ~~~python
+        raise KeyError("k")
+        ~~~
+
+        <!-- raises: ValueError -->
+
+        ~~~python
+        x = 1
+        ~~~
+        """)
+    result = run(project)
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*expected ValueError, got KeyError*", "*expected ValueError, but nothing was raised*"])
+
+
+def test_raised_message_is_checked_through_the_output(project):
+    page(project, """
+        <!-- raises: ValueError -->
+
+        ~~~python
+        raise ValueError("the real message")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        ValueError: a reworded message
+        ~~~
+        """)
+    result = run(project)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*ValueError: the real message*"])
+
+
+def test_printing_without_showing_the_output_fails(project):
+    page(project, """
+        ~~~python
+        print("hidden")
+        ~~~
+        """)
+    result = run(project)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*prints output that the page does not show*"])
+
+
+def test_global_torch_state_does_not_leak_between_chains(project):
+    page(project, """
+        ~~~python
+        import torch
+        torch.set_grad_enabled(False)
+        torch.set_default_dtype(torch.float64)
+        ~~~
+
+        ~~~python
+        import torch
+        print(torch.is_grad_enabled(), torch.get_default_dtype())
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        True torch.float32
+        ~~~
+        """)
+    run(project).assert_outcomes(passed=2)
+
+
+def test_cont_shares_globals_and_each_block_has_its_own_output(project):
+    page(project, """
+        ~~~python
+        x = 2
+        print(x)
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        2
+        ~~~
+
+        <!--pytest-codeblocks:cont-->
+
+        ~~~python
+        print(x * 10)
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        20
+        ~~~
+        """)
+    run(project).assert_outcomes(passed=1)
+
+
+def test_warnings_are_part_of_the_output(project):
+    page(project, """
+        ~~~python
+        import warnings
+        warnings.warn("careful")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        UserWarning: careful
+        ~~~
+        """)
+    run(project).assert_outcomes(passed=1)
+
+
+def test_includes_are_expanded_and_a_missing_one_fails_naming_the_file(project):
+    (project.path / "snippets" / "demo.py").write_text(
+        "# --8<-- [start:double]\nprint(21 * 2)\n# --8<-- [end:double]\n"
+    )
+    page(project, """
+        ~~~python
+        --8<-- "snippets/demo.py:double"
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        42
+        ~~~
+
+        ~~~python
+        --8<-- "snippets/nowhere.py"
+        ~~~
+        """)
+    result = run(project)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*snippets/nowhere.py*"])
+
+
+def test_a_skip_needs_a_reason(project):
+    page(project, """
+        <!--pytest.mark.skip-->
+
+        ~~~python
+        print(1)
+        ~~~
+        """)
+    result = run(project)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*a skip must say why*"])
+
+
+def test_a_skip_with_a_reason_is_reported_with_it(project):
+    page(project, """
+        <!--pytest.mark.skip(reason="never returns: shown, not run")-->
+
+        ~~~python
+        while True:
+            pass
+        ~~~
+        """)
+    result = run(project, "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*never returns: shown, not run*"])
+
+
+def test_update_outputs_rewrites_and_adds_outputs(project):
+    path = page(project, """
+        ~~~python
+        print("new")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        old
+        ~~~
+
+        !!! note
+
+            ~~~python
+            print("indented")
+            ~~~
+        """)
+    run(project, "--update-outputs").assert_outcomes(passed=2)
+    text = path.read_text(encoding="utf-8")
+    assert "~~~text\nnew\n~~~".replace("~~~", FENCE) in text
+    assert "    <!--pytest-codeblocks:expected-output-->\n\n    ~~~text\n    indented\n    ~~~".replace("~~~", FENCE) in text
+    run(project).assert_outcomes(passed=2)

@@ -1,0 +1,89 @@
+"""hooks/figures.py: figure scripts run once per change of their inputs; failures name the script."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+from hooks import figures
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    out = Path(sys.argv[1])
+    runs = Path(__file__).with_name("runs.log")
+    runs.write_text(runs.read_text() + "run\\n" if runs.exists() else "run\\n")
+    (out / "demo.light.svg").write_text("<svg>{colour}</svg>")
+    (out / "demo.dark.svg").write_text("<svg>dark</svg>")
+    """
+)
+
+
+@pytest.fixture
+def tree(tmp_path):
+    snippets = tmp_path / "snippets"
+    (snippets / "topic").mkdir(parents=True)
+    (snippets / "topic" / "fig_demo.py").write_text(SCRIPT.format(colour="light"))
+    return snippets, tmp_path / "cache", tmp_path / "out"
+
+
+def runs(snippets: Path) -> int:
+    log = snippets / "topic" / "runs.log"
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def test_builds_both_variants_and_reuses_the_cache(tree):
+    snippets, cache, out = tree
+    built = figures.build_figures(snippets, cache, out)
+    assert sorted(built) == ["demo.dark.svg", "demo.light.svg"]
+    assert (out / "demo.light.svg").read_text() == "<svg>light</svg>"
+    figures.build_figures(snippets, cache, out)
+    assert runs(snippets) == 1, "unchanged inputs must not re-run the script"
+
+
+def test_changing_the_script_redraws_the_figure(tree):
+    snippets, cache, out = tree
+    figures.build_figures(snippets, cache, out)
+    (snippets / "topic" / "fig_demo.py").write_text(SCRIPT.format(colour="blue"))
+    figures.build_figures(snippets, cache, out)
+    assert (out / "demo.light.svg").read_text() == "<svg>blue</svg>"
+    assert runs(snippets) == 2
+
+
+def test_changing_a_shared_helper_invalidates_every_figure(tree):
+    snippets, cache, out = tree
+    before = figures.input_hash(snippets / "topic" / "fig_demo.py", snippets)
+    (snippets / "figure_style.py").write_text("# a shared helper\n")
+    assert figures.input_hash(snippets / "topic" / "fig_demo.py", snippets) != before
+
+
+def test_unchanged_output_is_not_rewritten(tree):
+    snippets, cache, out = tree
+    figures.build_figures(snippets, cache, out)
+    mtime = (out / "demo.light.svg").stat().st_mtime_ns
+    figures.build_figures(snippets, cache, out)
+    assert (out / "demo.light.svg").stat().st_mtime_ns == mtime, "mkdocs serve would rebuild in a loop"
+
+
+def test_a_failing_script_stops_the_build_naming_it(tree):
+    snippets, cache, out = tree
+    (snippets / "topic" / "fig_broken.py").write_text("raise ValueError('no data for the plot')\n")
+    with pytest.raises(PluginError, match=r"(?s)fig_broken\.py exited with 1.*no data for the plot"):
+        figures.build_figures(snippets, cache, out)
+
+
+def test_a_script_that_writes_nothing_is_an_error(tree):
+    snippets, cache, out = tree
+    (snippets / "topic" / "fig_silent.py").write_text("print('forgot to save')\n")
+    with pytest.raises(PluginError, match=r"fig_silent\.py wrote no \.svg file"):
+        figures.build_figures(snippets, cache, out)
+
+
+def test_figures_of_a_removed_script_are_removed(tree):
+    snippets, cache, out = tree
+    (out).mkdir()
+    (out / "old.light.svg").write_text("<svg/>")
+    figures.build_figures(snippets, cache, out)
+    assert not (out / "old.light.svg").exists()

@@ -1,0 +1,84 @@
+"""The GitHub workflows cannot run here, so they are checked statically."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from markdown_blocks import ROOT
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def load(name: str) -> dict:
+    workflow = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    # YAML 1.1 reads the key `on` as True.
+    workflow["on"] = workflow.pop(True, workflow.get("on"))
+    return workflow
+
+
+def test_zizmor_finds_nothing():
+    zizmor = shutil.which("zizmor", path=str(Path(sys.executable).parent)) or shutil.which("zizmor")
+    assert zizmor, "zizmor is pinned in requirements.txt"
+    result = subprocess.run([zizmor, "--offline", str(WORKFLOWS)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_tests_run_on_pull_requests_and_pushes_with_make_test():
+    ci = load("ci.yml")
+    assert "pull_request" in ci["on"] and "push" in ci["on"]
+    steps = ci["jobs"]["test"]["steps"]
+    assert any(step.get("run") == "make test" for step in steps)
+    python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
+    assert python["with"]["cache"] == "pip"
+
+
+def test_pages_build_and_deploy_only_from_main():
+    pages = load("pages.yml")
+    assert pages["on"]["push"]["branches"] == ["main"]
+    assert "pull_request" not in pages["on"]
+    build, deploy = pages["jobs"]["build"], pages["jobs"]["deploy"]
+    assert any(step.get("run") == "make build" for step in build["steps"])
+    uses = [step.get("uses", "").split("@")[0] for job in (build, deploy) for step in job["steps"]]
+    assert {"actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"} <= set(uses)
+    assert deploy["needs"] == "build"
+    assert deploy["environment"]["name"] == "github-pages"
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "pages.yml"])
+def test_least_privilege_and_concurrency(name):
+    workflow = load(name)
+    assert workflow["permissions"] == {}, "nothing by default; each job asks for what it needs"
+    assert "concurrency" in workflow
+    for job_name, job in workflow["jobs"].items():
+        granted = job.get("permissions")
+        assert granted is not None, f"{name}:{job_name} must state its permissions"
+        if job_name == "deploy":
+            assert granted == {"pages": "write", "id-token": "write"}
+        else:
+            assert granted == {"contents": "read"}
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "pages.yml"])
+def test_actions_are_pinned_by_commit(name):
+    text = (WORKFLOWS / name).read_text(encoding="utf-8")
+    uses = re.findall(r"uses:\s*(\S+)", text)
+    assert uses
+    for action in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", action), f"{name}: {action} is not pinned by SHA"
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "pages.yml"])
+def test_torch_comes_from_the_cpu_index(name):
+    assert "download.pytorch.org/whl/cpu" in load(name)["env"]["PIP_EXTRA_INDEX_URL"]
+
+
+def test_ci_entry_point_runs_the_readme_test_command():
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"^make test$", script, re.MULTILINE)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make serve" in readme and "make test" in readme
