@@ -23,6 +23,11 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
+try:  # imported by MkDocs as a file (hooks/ on sys.path) or by the tests as hooks.render_math
+    from math_variants import apply_variants
+except ImportError:
+    from hooks.math_variants import apply_variants
+
 ROOT = Path(__file__).resolve().parent.parent
 RENDERER = Path(__file__).with_name("katex_mathml.cjs")
 
@@ -80,7 +85,7 @@ def _katex() -> KatexProcess:
 @functools.lru_cache(maxsize=None)
 def render_formula(tex: str, display: bool) -> str:
     """MathML for one formula; cached because both languages repeat the same formulas."""
-    return _katex().render(tex, display)
+    return apply_variants(_katex().render(tex, display))
 
 
 def render_math(page_html: str, source: str) -> str:

@@ -145,3 +145,11 @@ def test_two_builds_are_byte_identical(site, tmp_path):
         if path.is_file() and path.read_bytes() != (again / path.relative_to(site)).read_bytes():
             differing.append(str(path.relative_to(site)))
     assert sorted(set(differing)) == []
+
+
+def test_math_font_is_shipped_small(site):
+    font = site / "fonts" / "course-math.woff2"
+    assert font.exists(), "hooks/math_font.py writes the math font at the site root"
+    assert font.stat().st_size < 60_000
+    css = (site / "stylesheets" / "course.css").read_text(encoding="utf-8")
+    assert 'url("../fonts/course-math.woff2")' in css
