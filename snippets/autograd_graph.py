@@ -65,7 +65,7 @@ def draw_graph(graph: RecordedGraph, theme: dict, title: str, output_name: str):
         rows.setdefault(depth, []).append(node)
     height = max(rows) + 2
     width = max(len(nodes) for nodes in rows.values())
-    fig, ax = plt.subplots(figsize=(max(4.0, 2.4 * width), 1.25 * height))
+    fig, ax = plt.subplots(figsize=(max(4.0, 3.2 * width), 1.25 * height))
     ax.set_axis_off()
     xy: dict[int, tuple[float, float]] = {}
     for depth, nodes in rows.items():
