@@ -1,0 +1,33 @@
+"""The lesson's control-flow function: a loop and a branch that depend on the input's values.
+
+Shown on docs/control-flow.*.md (region ``f``), used by fig_piecewise.py and
+tests/test_control_flow.py.
+"""
+
+import torch
+
+
+# --8<-- [start:f]
+def f(a):
+    b = a * 2
+    # How often the loop runs depends on the value of a, not only on its shape.
+    while b.norm() < 1000:
+        b = b * 2
+    # Which branch runs depends on the sign of the sum.
+    if b.sum() > 0:
+        c = b
+    else:
+        c = 100 * b
+    return c
+# --8<-- [end:f]
+
+
+def slope(a: torch.Tensor) -> float:
+    """The factor k with f(a) = k * a on the branch that runs for ``a`` (a nonzero tensor)."""
+    doublings = 1
+    b = a * 2
+    while b.norm() < 1000:
+        b = b * 2
+        doublings += 1
+    k = 2.0**doublings
+    return k if b.sum() > 0 else 100 * k
