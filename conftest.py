@@ -1,7 +1,7 @@
 """Run every ```python block of docs/ as a test, and check what the page shows it printing.
 
 pytest-codeblocks 0.18 collects Markdown blocks, but for a course it has traps we close here
-(its marker syntax is kept, see tests/markdown_blocks.py):
+(its marker syntax is kept, see hooks/markdown_blocks.py):
 
 * it ``exec``s every block in the pytest process and keeps global state between them
   (``torch.set_grad_enabled(False)`` leaks into the next page): each chain of blocks gets fresh
@@ -28,7 +28,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
+# hooks/ holds the Markdown parser shared by these tests and the build; tests/ the test helpers.
+sys.path[:0] = [str(Path(__file__).resolve().parent / "hooks"), str(Path(__file__).resolve().parent / "tests")]
 
 from markdown_blocks import ROOT, Block, Chain, MarkdownError, chains_of, expand_includes, parse_blocks  # noqa: E402
 
@@ -123,6 +124,11 @@ def run_block(block: Block, namespace: dict) -> str:
     printed = io.StringIO()
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
+        # Deprecation notices that a library raises about its own internals (torch.jit inside
+        # forward-mode AD, say) appear once per process, so they would make a page's output depend
+        # on which page ran first; a reader's own code is what a page shows warnings for.
+        if issubclass(category, (DeprecationWarning, PendingDeprecationWarning)) and filename != str(block.path):
+            return
         printed.write(f"{category.__name__}: {message}\n")
 
     with warnings.catch_warnings(), contextlib.redirect_stdout(printed):

@@ -15,7 +15,7 @@ FENCE = "```"
 
 @pytest.fixture
 def project(pytester):
-    for name in ("conftest.py", "mkdocs.yml", "pyproject.toml", "tests/markdown_blocks.py"):
+    for name in ("conftest.py", "mkdocs.yml", "pyproject.toml", "hooks/markdown_blocks.py"):
         target = pytester.path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, target)

@@ -1,5 +1,7 @@
 """Read the Python blocks of a Markdown page, with the markers that tell the tests what to expect.
 
+Shared by the tests (conftest.py) and the build (notebooks are made from the same blocks).
+
 The marker vocabulary is pytest-codeblocks' (so its documentation applies), plus one of ours:
 
     <!--pytest-codeblocks:cont-->             this block continues the previous one (same globals)

@@ -1,0 +1,450 @@
+"""Claims of docs/exercises.*.md that its printed outputs do not show, and its figure."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = ROOT / "snippets" / "exercises"
+sys.path.insert(0, str(EXERCISES))
+
+import branches  # noqa: E402
+import chain_rule  # noqa: E402
+import graph_size  # noqa: E402
+import jacobian_modes  # noqa: E402
+
+# Forward mode's first use in a process loads torch's own rules, which warn about torch.jit (torch 2.13).
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+
+
+def load_module(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def float64_points(count=400, low=-6.0, high=6.0, seed=0):
+    """Random points away from 0, where f(x) = log(x**2) sin(x) + 1/x is defined."""
+    gen = torch.Generator().manual_seed(seed)
+    xs = torch.empty(count, dtype=torch.float64).uniform_(low, high, generator=gen)
+    return xs[xs.abs() > 0.05]
+
+
+def lesson_control_flow(a):
+    """The control-flow function of the lesson (exercise 3), as shown on the page."""
+    b = a * 2
+    while b.norm() < 1000:
+        b = b * 2
+    if b.sum() > 0:
+        c = b
+    else:
+        c = 100 * b
+    return c
+
+
+# --- the two pages --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_exercise_is_a_question_box_with_a_folded_answer(lang):
+    text = (ROOT / "docs" / f"exercises.{lang}.md").read_text(encoding="utf-8")
+    label, answer = ("练习", "答案") if lang == "zh" else ("Exercise", "Answer")
+    questions = re.findall(rf'^!!! question "{label} (\d+)"$', text, re.M)
+    assert questions == [str(n) for n in range(1, 10)]
+    assert len(re.findall(rf'^\?\?\? success "{answer}"$', text, re.M)) == 9
+    # every answer is folded (???, not ???+) and follows its question
+    assert "???+" not in text
+    for figure in ["cost_derivatives", "dependency_graph", "cost_jacobian_shape"]:
+        assert f"](figures/{figure}.light.svg#only-light)" in text
+        assert f"](figures/{figure}.dark.svg#only-dark)" in text
+
+
+def test_both_pages_show_the_same_code():
+    fence = re.compile(r"^( *)```python\n(.*?)^\1```$", re.M | re.S)
+    zh = [body for _, body in fence.findall((ROOT / "docs" / "exercises.zh.md").read_text(encoding="utf-8"))]
+    en = [body for _, body in fence.findall((ROOT / "docs" / "exercises.en.md").read_text(encoding="utf-8"))]
+    assert len(zh) == len(en) == 19
+    assert zh == en
+
+
+# --- exercise 1: second derivatives ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x0", [0.3, 2.0, -1.7])
+def test_create_graph_grows_the_graph_at_every_order(x0):
+    x = torch.tensor(x0, requires_grad=True)
+    y = chain_rule.f(x)
+    (dy,) = torch.autograd.grad(y, x, create_graph=True)
+    (d2y,) = torch.autograd.grad(dy, x, create_graph=True)
+    counts = [graph_size.count_nodes(t) for t in (y, dy, d2y)]
+    assert counts == [7, 17, 46]
+    # the derivative's graph reuses forward nodes whose results the derivative formulas need
+    shared = graph_size.nodes_behind(y) & graph_size.nodes_behind(dy)
+    assert {n.name() for n in shared} >= {"LogBackward0", "SinBackward0", "PowBackward0", "ReciprocalBackward0"}
+    # ... but not the ones whose derivative is a constant (the product's and the sum's own nodes)
+    assert y.grad_fn not in graph_size.nodes_behind(dy)
+
+
+def test_count_nodes_counts_a_shared_node_once():
+    x = torch.arange(4.0, requires_grad=True)
+    y = 2 * torch.dot(x, x)  # DotBackward0 reaches the same AccumulateGrad twice
+    assert graph_size.count_nodes(y) == 3
+
+
+def test_the_second_derivative_is_right():
+    x = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    (dy,) = torch.autograd.grad(chain_rule.f(x), x, create_graph=True)
+    (d2y,) = torch.autograd.grad(dy, x)
+    h = 1e-5
+    x0 = torch.tensor(2.0, dtype=torch.float64)
+    central = (chain_rule.df_dx(x0 + h) - chain_rule.df_dx(x0 - h)) / (2 * h)
+    assert math.isclose(d2y.item(), central.item(), rel_tol=1e-7)
+
+
+def test_without_create_graph_the_derivative_cannot_be_differentiated_again():
+    x = torch.tensor(2.0, requires_grad=True)
+    (dy,) = torch.autograd.grad(chain_rule.f(x), x)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        torch.autograd.grad(dy, x)
+
+
+def test_a_hessian_vector_product_is_one_sweep_and_a_hessian_n_sweeps():
+    def loss_fn(w):
+        return torch.log(1 + (w**2).sum()) * torch.sin(w).sum()
+
+    w = torch.randn(7, generator=torch.Generator().manual_seed(1), requires_grad=True)
+    v = torch.randn(7, generator=torch.Generator().manual_seed(2))
+    H = torch.autograd.functional.hessian(loss_fn, w)
+    (g,) = torch.autograd.grad(loss_fn(w), w, create_graph=True)
+    (hvp,) = torch.autograd.grad(g, w, grad_outputs=v)
+    torch.testing.assert_close(hvp, H @ v)
+    # forward-over-reverse (exercise 9) gives the same product
+    _, hvp_forward = torch.func.jvp(torch.func.grad(loss_fn), (w.detach(),), (v,))
+    torch.testing.assert_close(hvp_forward, H @ v)
+
+
+# --- what the cost figures show (the colleague's measurements, read loosely) ----------------------
+
+
+def cost_rows(name):
+    cost_data = load_module(ROOT / "snippets" / "cost" / "cost_data.py", "cost_data")
+    return cost_data.read_measurements(name)[1]
+
+
+def values(rows, **where):
+    chosen = [r for r in rows if all(r[k] == v for k, v in where.items())]
+    return {int(r["size"] if "size" in r else r["inputs"]): float(r["value"]) for r in chosen}
+
+
+def test_second_derivative_costs_a_few_times_the_first_at_every_size():
+    rows = cost_rows("cost_derivatives.csv")
+    first = values(rows, experiment="elementwise", method="first_derivative")
+    second = values(rows, experiment="elementwise", method="second_derivative")
+    ratios = [second[n] / first[n] for n in sorted(first)]
+    assert len(ratios) >= 3
+    assert all(1.5 < r < 6 for r in ratios)  # "a few times"
+    assert max(ratios) / min(ratios) < 2  # the lines run roughly parallel
+
+
+def test_hvp_is_a_constant_multiple_of_a_gradient_and_the_hessian_grows_fastest():
+    rows = cost_rows("cost_derivatives.csv")
+    grad = values(rows, experiment="hessian", method="gradient")
+    hvp = values(rows, experiment="hessian", method="hessian_vector_product")
+    full = values(rows, experiment="hessian", method="hessian_by_rows")
+    sizes = sorted(grad)
+    ratios = [hvp[n] / grad[n] for n in sizes]
+    assert all(1 < r < 5 for r in ratios)
+    assert max(ratios) / min(ratios) < 2.5
+    full_ratio = [full[n] / grad[n] for n in sizes]
+    assert full_ratio[-1] > 10 * full_ratio[0]
+    growth = {name: series[sizes[-1]] / series[sizes[0]] for name, series in
+              {"gradient": grad, "hvp": hvp, "hessian": full}.items()}
+    assert growth["hessian"] > max(growth["gradient"], growth["hvp"])
+
+
+def test_jacfwd_wins_on_tall_and_jacrev_on_wide_once_the_long_side_grows():
+    rows = cost_rows("cost_jacobian_shape.csv")
+
+    def ratio(shape, slow, fast):
+        times = {}
+        for r in rows:
+            if r["shape"] == shape:
+                long_side = max(int(r["inputs"]), int(r["outputs"]))
+                times.setdefault(long_side, {})[r["method"]] = float(r["median_seconds"])
+        return [times[n][slow] / times[n][fast] for n in sorted(times)]
+
+    for shape, slow, fast in [("tall", "jacrev", "jacfwd"), ("wide", "jacfwd", "jacrev")]:
+        r = ratio(shape, slow, fast)
+        assert 0.5 < r[0] < 2, shape  # small: about the same
+        assert r[-1] > 10, shape  # large: the right mode wins by far
+        assert r[-1] == max(r), shape
+
+
+# --- exercise 2: backward again -------------------------------------------------------------------
+
+
+def test_rebuilding_the_graph_also_accumulates():
+    x = torch.arange(4.0, requires_grad=True)
+    for times in (1, 2, 3):  # re-running the whole IPython cell builds a new graph each time
+        y = 2 * torch.dot(x, x)
+        y.backward()
+        assert torch.equal(x.grad, 4 * times * x)
+
+
+# --- exercise 3: control flow with a vector or matrix ---------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (4, 5)])
+@pytest.mark.parametrize("seed", range(6))
+def test_the_control_flow_jacobian_is_k_times_identity(shape, seed):
+    a = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+    J = torch.autograd.functional.jacobian(lesson_control_flow, a).reshape(a.numel(), a.numel())
+    k = J[0, 0].item()
+    m = round(math.log2(k / 100)) if lesson_control_flow(a).sum() <= 0 else round(math.log2(k))
+    assert k in (2.0**m, 100 * 2.0**m)
+    assert torch.equal(J, k * torch.eye(a.numel()))
+    # backward(v) is J^T v, the gradient of (v * d).sum()
+    v = torch.randn(shape, generator=torch.Generator().manual_seed(100 + seed))
+    a1 = a.clone().requires_grad_()
+    lesson_control_flow(a1).backward(v)
+    a2 = a.clone().requires_grad_()
+    (v * lesson_control_flow(a2)).sum().backward()
+    torch.testing.assert_close(a1.grad, k * v)
+    torch.testing.assert_close(a1.grad, a2.grad)
+
+
+def test_the_page_example_is_off_by_one_ulp_where_equality_fails():
+    a = torch.randn(2, 3, generator=torch.Generator().manual_seed(3), requires_grad=True)
+    d = lesson_control_flow(a)
+    d.backward(torch.ones_like(d))
+    assert a.grad[0, 0].item() == 100 * 2**10
+    quotient = (d / a).detach()
+    differ = a.grad != quotient
+    assert differ.any()
+    gap = (a.grad[differ] - quotient[differ]).abs()
+    ulp = (torch.nextafter(a.grad[differ], torch.tensor(math.inf)) - a.grad[differ]).abs()
+    assert torch.all(gap <= ulp)
+
+
+def test_on_the_100b_branch_equality_often_fails_but_allclose_holds():
+    failures = trials = 0
+    for seed in range(300):
+        a = torch.randn(10, generator=torch.Generator().manual_seed(seed), requires_grad=True)
+        d = lesson_control_flow(a)
+        if d.sum() > 0:
+            continue
+        d.backward(torch.ones_like(d))
+        trials += 1
+        failures += not bool((a.grad == d / a).all())
+        assert torch.allclose(a.grad, d / a)
+    assert trials > 50
+    assert failures / trials > 0.3
+
+
+def test_a_zero_input_would_loop_forever():
+    b = torch.zeros(5) * 2
+    for _ in range(10_000):  # the loop's condition stays true: doubling 0 gives 0
+        assert b.norm() < 1000
+        b = b * 2
+
+
+# --- exercise 4: our own control-flow example -----------------------------------------------------
+
+
+def test_halving_gives_two_to_the_minus_steps_away_from_branch_points():
+    gen = torch.Generator().manual_seed(0)
+    for x0 in torch.empty(200, dtype=torch.float64).uniform_(-100, 100, generator=gen).tolist():
+        steps = branches.halve_until_small(torch.tensor(x0))[1]
+        slope = branches.autograd_slope(branches.halve_until_small, x0)
+        assert slope == 2.0**-steps
+        assert 2 ** (steps - 1) <= abs(x0) < 2**steps or (steps == 0 and abs(x0) < 1)
+        left, right = branches.one_sided_slopes(branches.halve_until_small, x0, h=1e-9)
+        assert math.isclose(left, slope, rel_tol=1e-4) and math.isclose(right, slope, rel_tol=1e-4)
+
+
+@pytest.mark.parametrize("power", [1, 2, 3, 5])
+def test_at_a_power_of_two_halving_jumps_and_autograd_gives_the_right_side(power):
+    x0 = 2.0**power
+    below = branches.value(branches.halve_until_small, x0 - 1e-9)
+    assert math.isclose(below, 1.0, rel_tol=1e-6)
+    assert branches.value(branches.halve_until_small, x0) == 0.5
+    slope = branches.autograd_slope(branches.halve_until_small, x0)
+    assert slope == 2.0 ** -(power + 1)
+    left, right = branches.one_sided_slopes(branches.halve_until_small, x0)
+    assert left < -1e5
+    assert math.isclose(right, slope, rel_tol=1e-6)
+
+
+def test_the_kink_is_continuous_and_one_sided_either_way():
+    assert branches.value(branches.kink, 1.0 - 1e-12) == pytest.approx(1.0)
+    assert branches.value(branches.kink, 1.0) == 1.0
+    assert branches.autograd_slope(branches.kink, 1.0) == 3.0
+
+    def kink_with_le(x):
+        if x <= 1:
+            return x**2
+        return 3 * x - 2
+
+    assert branches.autograd_slope(kink_with_le, 1.0) == 2.0
+    left, right = branches.one_sided_slopes(branches.kink, 1.0)
+    assert math.isclose(left, 2.0, rel_tol=1e-5) and math.isclose(right, 3.0, rel_tol=1e-5)
+
+
+def test_relu_returns_zero_at_zero():
+    x = torch.tensor(0.0, requires_grad=True)
+    torch.relu(x).backward()
+    assert x.grad.item() == 0.0
+
+
+# --- exercise 6: the dependency graph -------------------------------------------------------------
+
+
+def recorded_edges(x0=2.0):
+    x = torch.tensor(x0, requires_grad=True)
+    found = chain_rule.intermediates(x)
+    name_of = {v.grad_fn: name for name, v in found.items() if v.grad_fn is not None}
+    edges = set()
+    for name, v in found.items():
+        if v.grad_fn is None:
+            continue
+        for node, _ in v.grad_fn.next_functions:
+            edges.add(("x" if hasattr(node, "variable") else name_of[node], name))
+    return edges
+
+
+def test_the_figure_draws_exactly_the_recorded_graph():
+    figure = load_module(EXERCISES / "fig_dependency_graph.py", "fig_dependency_graph")
+    assert {(start, end) for start, end, _ in figure.EDGES} == recorded_edges()
+    assert set(figure.NODES) == set(chain_rule.intermediates(torch.tensor(2.0)))
+    labels = " ".join(label for label, _ in figure.NODES.values()) + " ".join(e[2] for e in figure.EDGES)
+    assert not re.search(r"[\u4e00-\u9fff]", labels)  # language-neutral
+
+
+def test_the_edge_labels_are_the_local_derivatives():
+    """Each label, evaluated at x = 2, equals d(end)/d(start) computed by autograd."""
+    figure = load_module(EXERCISES / "fig_dependency_graph.py", "fig_dependency_graph")
+    x0 = 2.0
+    v = {k: t.item() for k, t in chain_rule.intermediates(torch.tensor(x0, dtype=torch.float64)).items()}
+    label_value = {"2x": 2 * x0, "1/a": 1 / v["a"], "cos x": math.cos(x0), "−1/x²": -1 / x0**2,
+                   "c": v["c"], "b": v["b"], "1": 1.0}
+    ops = {"a": lambda s: s**2, "b": torch.log, "c": torch.sin, "d": None, "e": torch.reciprocal, "f": None}
+    for start, end, label in figure.EDGES:
+        s = torch.tensor(v[start], dtype=torch.float64, requires_grad=True)
+        if end == "d":
+            out = s * (v["c"] if start == "b" else v["b"])
+        elif end == "f":
+            out = s + (v["e"] if start == "d" else v["d"])
+        else:
+            out = ops[end](s)
+        out.backward()
+        assert math.isclose(s.grad.item(), label_value[label], rel_tol=1e-12), (start, end)
+
+
+def test_the_figure_script_writes_both_svgs_deterministically(tmp_path):
+    script = EXERCISES / "fig_dependency_graph.py"
+    outputs = []
+    for run in ("one", "two"):
+        out = tmp_path / run
+        subprocess.run([sys.executable, str(script), str(out)], check=True, cwd=script.parent,
+                       env={"PYTHONHASHSEED": "0", "MPLBACKEND": "svg", "PATH": "/usr/bin:/bin"})
+        outputs.append({p.name: p.read_bytes() for p in out.iterdir()})
+    assert sorted(outputs[0]) == ["dependency_graph.dark.svg", "dependency_graph.light.svg"]
+    assert outputs[0] == outputs[1]
+    assert outputs[0]["dependency_graph.light.svg"] != outputs[0]["dependency_graph.dark.svg"]
+
+
+# --- exercise 7: the chain rule -------------------------------------------------------------------
+
+
+def test_the_hand_derived_formula_matches_autograd_on_many_points():
+    xs = float64_points().requires_grad_()
+    chain_rule.f(xs).sum().backward()
+    torch.testing.assert_close(xs.grad, chain_rule.df_dx(xs.detach()), rtol=1e-12, atol=1e-12)
+    assert (xs.detach() < 0).sum() > 100  # negative x included: d/dx log(x^2) = 2/x there too
+
+
+# --- exercise 8: forward and reverse sweeps -------------------------------------------------------
+
+
+def hand_tangents(x):
+    a, b, c = x**2, math.log(x**2), math.sin(x)
+    da = 2 * x
+    db = da / a
+    dc = math.cos(x)
+    dd = db * c + b * dc
+    de = -1 / x**2
+    return {"x": 1.0, "a": da, "b": db, "c": dc, "d": dd, "e": de, "f": dd + de}
+
+
+def hand_adjoints(x):
+    a, b, c = x**2, math.log(x**2), math.sin(x)
+    bar_f = 1.0
+    bar_e = bar_d = bar_f
+    bar_c, bar_b = b * bar_d, c * bar_d
+    bar_a = bar_b / a
+    bar_x = 2 * x * bar_a + math.cos(x) * bar_c - bar_e / x**2
+    return {"f": bar_f, "e": bar_e, "d": bar_d, "c": bar_c, "b": bar_b, "a": bar_a, "x": bar_x}
+
+
+def test_every_row_of_both_tables_follows_the_rules_on_the_page():
+    for x0 in float64_points(count=60, seed=1).tolist():
+        forward = chain_rule.tangents(x0)
+        backward = chain_rule.adjoints(x0)
+        assert list(forward) == ["x", "a", "b", "c", "d", "e", "f"]
+        for name, expected in hand_tangents(x0).items():
+            assert math.isclose(forward[name][1], expected, rel_tol=1e-12, abs_tol=1e-12), (x0, name)
+        for name, expected in hand_adjoints(x0).items():
+            assert math.isclose(backward[name][1], expected, rel_tol=1e-12, abs_tol=1e-12), (x0, name)
+        assert math.isclose(forward["f"][1], backward["x"][1], rel_tol=1e-12, abs_tol=1e-12)
+        assert math.isclose(forward["f"][1], chain_rule.df_dx(torch.tensor(x0, dtype=torch.float64)).item(),
+                            rel_tol=1e-12, abs_tol=1e-12)
+        for name in forward:  # both sweeps see the same values
+            assert forward[name][0] == backward[name][0]
+
+
+def test_the_spot_checks_quoted_on_the_page():
+    forward, backward = chain_rule.tangents(2.0), chain_rule.adjoints(2.0)
+    assert forward["a"][1] == 4.0
+    assert math.isclose(backward["c"][1], math.log(4), rel_tol=1e-15)
+    assert math.isclose(backward["a"][1], math.sin(2) / 4, rel_tol=1e-15)
+    assert round(forward["f"][1], 6) == round(backward["x"][1], 6) == 0.082395
+
+
+# --- exercise 9: which mode -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n, m", [(2, 30), (30, 2), (5, 5)])
+def test_columns_take_n_passes_rows_m_sweeps_and_agree_with_torch_func(n, m):
+    W = torch.randn(m, n, generator=torch.Generator().manual_seed(n * m))
+    fn = lambda x: torch.sin(W @ x) * x.sum()  # noqa: E731
+    x = torch.randn(n, generator=torch.Generator().manual_seed(7))
+    J_cols, passes = jacobian_modes.jacobian_by_columns(fn, x)
+    J_rows, sweeps = jacobian_modes.jacobian_by_rows(fn, x)
+    assert (passes, sweeps) == (n, m)
+    torch.testing.assert_close(J_cols, torch.func.jacfwd(fn)(x))
+    torch.testing.assert_close(J_rows, torch.func.jacrev(fn)(x))
+    torch.testing.assert_close(J_cols, J_rows)
+
+
+def test_reverse_mode_keeps_what_grows_with_depth_and_forward_mode_keeps_nothing():
+    kept = {depth: jacobian_modes.tensors_kept(depth, "reverse") for depth in (5, 50, 100)}
+    assert kept == {5: 5, 50: 50, 100: 100}
+    assert all(jacobian_modes.tensors_kept(depth, "forward") == 0 for depth in (5, 50, 100))
+
+
+def test_a_backward_sweep_needs_the_saved_forward_values():
+    """Reverse mode must keep the forward results until the sweep: freeing them breaks the sweep."""
+    x = torch.linspace(-1, 1, 10, requires_grad=True)
+    y = jacobian_modes.deep_chain(x, 5).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
