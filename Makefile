@@ -14,7 +14,7 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 
 # mkdocs-material prints a notice about MkDocs 2 on every build; it is not about this project.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help setup serve build test outputs measure clean
+.PHONY: help setup serve write build test outputs measure clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -33,6 +33,9 @@ $(NODE_STAMP): package.json package-lock.json
 
 serve: setup ## build, serve at http://127.0.0.1:8000 and rebuild on every change
 	$(MKDOCS) serve --strict --dev-addr 127.0.0.1:8000 --livereload
+
+write: setup ## writer mode: serve Chinese pages only, no search index, no figure or notebook runs
+	WRITER_MODE=1 SEARCH_INDEX=false BUILD_ONLY_LOCALE=zh $(MKDOCS) serve --dev-addr 127.0.0.1:8000 --livereload
 
 build: setup ## build the static site into site/ (strict: a warning is an error)
 	$(MKDOCS) build --strict --clean --site-dir site

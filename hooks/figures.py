@@ -8,6 +8,9 @@ one of its inputs changed. The SVGs are copied into ``docs/figures/`` (ignored b
 is written only when its bytes differ, so ``mkdocs serve`` does not rebuild in a loop.
 
 A script that fails stops the build with its path and the end of its error output.
+
+Writer mode (``WRITER_MODE=1``, what ``make write`` sets): a script whose figures are not cached
+is not run, and figures already in docs/figures/ are kept, so editing prose never waits for torch.
 """
 
 from __future__ import annotations
@@ -84,6 +87,10 @@ def write_if_changed(source: Path, target: Path) -> bool:
     return True
 
 
+def writer_mode() -> bool:
+    return os.environ.get("WRITER_MODE", "") not in ("", "0")
+
+
 def build_figures(snippets: Path = SNIPPETS, cache: Path = CACHE, output: Path = OUTPUT) -> dict[str, Path]:
     """Bring ``output`` up to date; return {svg file name: path} of every figure."""
     output.mkdir(parents=True, exist_ok=True)
@@ -91,15 +98,18 @@ def build_figures(snippets: Path = SNIPPETS, cache: Path = CACHE, output: Path =
     for script in figure_scripts(snippets):
         outdir = cache / f"{script.stem}-{input_hash(script, snippets)}"
         if not outdir.is_dir():
+            if writer_mode():
+                continue
             run_script(script, outdir)
         for svg in sorted(outdir.glob("*.svg")):
             if svg.name in figures:
                 raise PluginError(f"figures: two scripts write {svg.name}; the second is {_shown(script)}")
             write_if_changed(svg, output / svg.name)
             figures[svg.name] = output / svg.name
-    for stale in output.glob("*.svg"):
-        if stale.name not in figures:
-            stale.unlink()
+    if not writer_mode():
+        for stale in output.glob("*.svg"):
+            if stale.name not in figures:
+                stale.unlink()
     return figures
 
 

@@ -87,3 +87,23 @@ def test_figures_of_a_removed_script_are_removed(tree):
     (out / "old.light.svg").write_text("<svg/>")
     figures.build_figures(snippets, cache, out)
     assert not (out / "old.light.svg").exists()
+
+
+def test_writer_mode_never_runs_a_script(tree, monkeypatch):
+    snippets, cache, out = tree
+    monkeypatch.setenv("WRITER_MODE", "1")
+    out.mkdir()
+    (out / "kept.light.svg").write_text("<svg/>")
+    assert figures.build_figures(snippets, cache, out) == {}
+    assert runs(snippets) == 0
+    assert (out / "kept.light.svg").exists(), "figures of the last full build stay for the writer"
+
+
+def test_a_pinned_version_is_an_input_of_every_figure(tree, monkeypatch, tmp_path):
+    snippets, _, _ = tree
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("torch==2.13.0\n")
+    monkeypatch.setattr(figures, "SHARED_INPUTS", [requirements])
+    before = figures.input_hash(snippets / "topic" / "fig_demo.py", snippets)
+    requirements.write_text("torch==2.14.1\n")
+    assert figures.input_hash(snippets / "topic" / "fig_demo.py", snippets) != before

@@ -1,0 +1,106 @@
+"""Measure the writer's loop and the build on this machine; print a table (run by `make bench`).
+
+Not a test: timings depend on the machine and its load. The budgets (2-core machine) are printed
+beside each figure: setup when already set up, cold and warm `make build`, a prose edit to the
+rebuilt page under `make serve`, `make test`, and the floor (import torch and run every page's
+code once). Usage: python scripts/bench_build.py [--skip-tests]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def timed(command: list[str], **kwargs) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    return time.perf_counter() - start
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own server on loopback
+        return response.read().decode("utf-8")
+
+
+def serve_edit_latency(page: str = "docs/basics.zh.md", url_path: str = "basics/") -> float:
+    """Seconds from saving a prose edit to the rebuilt page being served by `mkdocs serve`."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}", "--no-livereload"],
+        cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    path = ROOT / page
+    original = path.read_text(encoding="utf-8")
+    marker = f"benchmark-edit-{int(time.time())}"
+    try:
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            with contextlib.suppress(OSError):
+                fetch(f"http://127.0.0.1:{port}/{url_path}")
+                break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("mkdocs serve did not start")
+        time.sleep(1.5)  # let the file watcher settle
+        start = time.perf_counter()
+        path.write_text(original + f"\n{marker}\n", encoding="utf-8")
+        while time.perf_counter() - start < 120:
+            with contextlib.suppress(OSError):
+                if marker in fetch(f"http://127.0.0.1:{port}/{url_path}"):
+                    return time.perf_counter() - start
+            time.sleep(0.05)
+        raise RuntimeError("the edit never appeared")
+    finally:
+        path.write_text(original, encoding="utf-8")
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-tests", action="store_true", help="do not time `make test` (a few minutes)")
+    args = parser.parse_args()
+    rows = []
+    rows.append(("setup when already set up", timed(["make", "setup"]), "near-instant"))
+    for folder in ("site", ".cache", "docs/figures"):
+        shutil.rmtree(ROOT / folder, ignore_errors=True)
+    rows.append(("cold `make build` (no caches)", timed(["make", "build"]), "≤ 60 s"))
+    rows.append(("warm `make build` (caches kept)", timed(["make", "build"]), "≤ 10 s"))
+    rows.append(("prose edit → page rebuilt (`make serve`)", serve_edit_latency(), "≤ 3 s"))
+    writer = {**ENV, "WRITER_MODE": "1"}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-d", str(ROOT / ".cache" / "writer-site")],
+                   cwd=ROOT, env=writer, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows.append(("build in writer mode (WRITER_MODE=1)", time.perf_counter() - start, "what `make write` rebuilds"))
+    if not args.skip_tests:
+        rows.append(("`make test` after setup", timed(["make", "test"]), "≤ 300 s"))
+    rows.append(("floor: import torch", timed([sys.executable, "-c", "import torch"]), ""))
+    rows.append(("floor: every page's code once (zh)",
+                 timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.zh.md"))]),
+                 "includes pytest start-up"))
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'step'.ljust(width)}  {'seconds':>8}  budget")
+    for name, seconds, budget in rows:
+        print(f"{name.ljust(width)}  {seconds:8.1f}  {budget}")
+
+
+if __name__ == "__main__":
+    main()
