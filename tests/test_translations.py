@@ -79,7 +79,9 @@ def test_every_heading_has_an_explicit_anchor(name):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_same_code_and_outputs_in_both_languages(name):
-    zh, en = (parse_blocks(p) for p in twins(name) if p.exists())
+    if not all(p.exists() for p in twins(name)):
+        pytest.fail(f"{name}: one language is missing (see test_every_page_exists_in_both_languages)")
+    zh, en = (parse_blocks(p) for p in twins(name))
     assert len(zh) == len(en), f"{name}: {len(zh)} Python blocks in Chinese, {len(en)} in English"
     for a, b in zip(zh, en):
         assert code_without_comments(a.code) == code_without_comments(b.code), (
