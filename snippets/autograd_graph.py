@@ -1,6 +1,7 @@
 """Read the graph autograd recorded behind a tensor, and draw it.
 
-Used by the figure scripts of the chapters; the walk uses only public attributes
+Used by the figure scripts and, through the named region `count`, by the pages that count nodes
+(errors, exercises); the walk uses only public attributes
 (``grad_fn``, ``next_functions``, ``AccumulateGrad.variable``).
 """
 
@@ -19,6 +20,26 @@ class RecordedGraph:
     labels: list[str] = field(default_factory=list)
     depths: list[int] = field(default_factory=list)
     edges: Counter = field(default_factory=Counter)
+
+
+# --8<-- [start:count]
+def nodes_behind(output):
+    """Every node reachable from ``output.grad_fn``: the work list of a backward sweep."""
+    seen = set()
+    todo = [output.grad_fn]
+    while todo:
+        node = todo.pop()
+        if node is None or node in seen:  # None: an input that needs no gradient
+            continue
+        seen.add(node)
+        todo.extend(child for child, _ in node.next_functions)
+    return seen
+
+
+def count_nodes(output):
+    """How many nodes a backward sweep from ``output`` would visit (0 outside any graph)."""
+    return len(nodes_behind(output))
+# --8<-- [end:count]
 
 
 def read_graph(output: torch.Tensor, leaf_names: dict[int, str] | None = None) -> RecordedGraph:

@@ -14,11 +14,11 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = ROOT / "snippets" / "exercises"
-sys.path.insert(0, str(EXERCISES))
+sys.path[:0] = [str(EXERCISES), str(ROOT / "snippets")]
 
+import autograd_graph as graph_size  # noqa: E402 - count_nodes and nodes_behind, as the page includes them
 import branches  # noqa: E402
 import chain_rule  # noqa: E402
-import graph_size  # noqa: E402
 import jacobian_modes  # noqa: E402
 
 # Forward mode's first use in a process loads torch's own rules, which warn about torch.jit (torch 2.13).
@@ -32,6 +32,9 @@ def load_module(path: Path, name: str):
     return module
 
 
+CONTROL_FLOW = load_module(ROOT / "snippets" / "control_flow" / "control_flow.py", "control_flow")
+
+
 def float64_points(count=400, low=-6.0, high=6.0, seed=0):
     """Random points away from 0, where f(x) = log(x**2) sin(x) + 1/x is defined."""
     gen = torch.Generator().manual_seed(seed)
@@ -41,14 +44,7 @@ def float64_points(count=400, low=-6.0, high=6.0, seed=0):
 
 def lesson_control_flow(a):
     """The control-flow function of the lesson (exercise 3), as shown on the page."""
-    b = a * 2
-    while b.norm() < 1000:
-        b = b * 2
-    if b.sum() > 0:
-        c = b
-    else:
-        c = 100 * b
-    return c
+    return CONTROL_FLOW.f(a)
 
 
 # --- the two pages --------------------------------------------------------------------------------
