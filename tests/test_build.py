@@ -28,15 +28,6 @@ def build(site: Path) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("site")
-    result = build(path)
-    if result.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
-    return path
-
-
 def test_strict_build_passes(site):
     assert (site / "index.html").exists()
 
