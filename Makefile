@@ -34,8 +34,9 @@ $(NODE_STAMP): package.json package-lock.json
 serve: setup ## build, serve at http://127.0.0.1:8000 and rebuild on every change
 	$(MKDOCS) serve --strict --dev-addr 127.0.0.1:8000 --livereload
 
-write: setup ## writer mode: serve Chinese pages only, no search index, no figure or notebook runs
-	WRITER_MODE=1 SEARCH_INDEX=false BUILD_ONLY_LOCALE=zh $(MKDOCS) serve --dev-addr 127.0.0.1:8000 --livereload
+write: setup ## writer mode: serve the Chinese pages only; no figure or lab runs
+	WRITER_MODE=1 BUILD_ONLY_LOCALE=zh LAB_EXECUTE=false \
+	  $(MKDOCS) serve --dev-addr 127.0.0.1:8000 --livereload
 
 build: setup ## build the static site into site/ (strict: a warning is an error)
 	$(MKDOCS) build --strict --clean --site-dir site

@@ -174,7 +174,10 @@ def _snippet_preprocessor():
     import markdown
     import yaml
 
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.UnsafeLoader)
+    from mkdocs.utils.yaml import get_yaml_loader
+
+    # MkDocs' own loader: it knows the !ENV and !!python tags of mkdocs.yml.
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=get_yaml_loader())
     options = {}
     for extension in config["markdown_extensions"]:
         if isinstance(extension, dict) and "pymdownx.snippets" in extension:

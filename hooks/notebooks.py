@@ -527,6 +527,9 @@ def on_post_build(config) -> None:
     if jupyter is not None and jupyter.config["cache"] and hasattr(jupyter, "_used_cache_paths"):
         from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
 
+        # Both the executed entries and writer mode's unexecuted ones (LAB_EXECUTE=false), so
+        # `make write` does not throw away what the next full build needs.
         for notebook in sorted(LABS.glob("*.ipynb")):
-            key = _compute_cache_key(str(notebook), jupyter.config, jupyter.config["execute"])
-            jupyter._used_cache_paths.add(_get_cache_path(jupyter.config["cache_dir"], key))
+            for executed in (True, False):
+                key = _compute_cache_key(str(notebook), jupyter.config, executed)
+                jupyter._used_cache_paths.add(_get_cache_path(jupyter.config["cache_dir"], key))
