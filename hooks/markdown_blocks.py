@@ -169,15 +169,20 @@ def python_like_fences(path: Path) -> list[Fence]:
 
 
 @lru_cache(maxsize=1)
+def mkdocs_yml() -> dict:
+    """mkdocs.yml as data, read with MkDocs' own loader (it knows the !ENV and !!python tags)."""
+    import yaml
+    from mkdocs.utils.yaml import get_yaml_loader
+
+    return yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=get_yaml_loader())
+
+
+@lru_cache(maxsize=1)
 def _snippet_preprocessor():
     """pymdownx.snippets configured as in mkdocs.yml, so tests expand includes like the build."""
     import markdown
-    import yaml
 
-    from mkdocs.utils.yaml import get_yaml_loader
-
-    # MkDocs' own loader: it knows the !ENV and !!python tags of mkdocs.yml.
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=get_yaml_loader())
+    config = mkdocs_yml()
     options = {}
     for extension in config["markdown_extensions"]:
         if isinstance(extension, dict) and "pymdownx.snippets" in extension:

@@ -57,9 +57,9 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
 
 try:  # imported by MkDocs as a file (hooks/ on sys.path) or by the tests as hooks.notebooks
-    from markdown_blocks import MARKER, ROOT, expand_includes, parse_blocks, read_fences
+    from markdown_blocks import MARKER, ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
 except ImportError:
-    from hooks.markdown_blocks import MARKER, ROOT, expand_includes, parse_blocks, read_fences
+    from hooks.markdown_blocks import MARKER, ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
 
 DOCS = ROOT / "docs"
 LABS = DOCS / "labs"
@@ -108,9 +108,7 @@ def _default_language(plugins) -> str:
 
 @lru_cache(maxsize=1)
 def site_from_mkdocs_yml() -> Site:
-    import yaml
-
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.UnsafeLoader)
+    config = mkdocs_yml()
     return Site(
         site_url=config["site_url"].rstrip("/") + "/",
         repo_url=config["repo_url"].rstrip("/"),

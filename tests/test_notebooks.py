@@ -19,7 +19,6 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
-import yaml
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from mkdocs.structure.files import File, Files
@@ -27,7 +26,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from hooks import notebooks
-from markdown_blocks import ROOT, expand_includes, parse_blocks, read_fences
+from markdown_blocks import ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
 
 DOCS = ROOT / "docs"
 SITE = notebooks.site_from_mkdocs_yml()
@@ -174,7 +173,7 @@ def test_notebook_is_valid_with_fixed_ids_and_the_python3_kernel(page):
 
 
 def test_colab_link_is_derived_from_repo_url():
-    assert SITE.repo_url == yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.UnsafeLoader)["repo_url"]
+    assert SITE.repo_url == mkdocs_yml()["repo_url"]
     owner_repo = SITE.repo_url.removeprefix("https://github.com/")
     assert notebooks.colab_url(SITE, DOCS / "labs" / "basics-lab.zh.ipynb") == (
         f"https://colab.research.google.com/github/{owner_repo}/blob/main/docs/labs/basics-lab.zh.ipynb"
@@ -292,7 +291,7 @@ def test_labs_cover_each_part_of_the_course_in_both_languages():
     assert set(LAB_NAMES) >= {"basics-lab", "control-flow-lab", "exercises-lab"}
     for name in LAB_NAMES:
         assert (notebooks.LABS / f"{name}.zh.ipynb").exists() and (notebooks.LABS / f"{name}.en.ipynb").exists()
-    nav = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.UnsafeLoader)["nav"]
+    nav = mkdocs_yml()["nav"]
     labs = next(entry["实验"] for entry in nav if isinstance(entry, dict) and "实验" in entry)
     assert sorted(labs) == [f"labs/{name}.ipynb" for name in LAB_NAMES]
 
