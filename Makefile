@@ -14,7 +14,7 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 
 # mkdocs-material prints a notice about MkDocs 2 on every build; it is not about this project.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help setup serve write build test outputs measure clean
+.PHONY: help setup serve write build test outputs measure bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -50,6 +50,9 @@ outputs: setup ## rewrite the outputs shown under code blocks with what the code
 
 measure: setup ## time derivatives on this machine and save the data the cost figures are drawn from
 	$(PYTHON) snippets/cost/measure_cost.py
+
+bench: build ## measure what a first visit costs (gzip) and Lighthouse, against the budgets
+	$(PYTHON) scripts/bench_pages.py site
 
 clean: ## remove the build and the caches (not the installed packages)
 	rm -rf site .cache docs/figures

@@ -1,0 +1,162 @@
+"""What a reader does on the site, in Chromium: search, switch language and colours, read on a phone,
+enlarge a figure, copy code, land on a missing page."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urljoin, urlsplit
+
+import pytest
+
+import browser_audit
+
+pytestmark = pytest.mark.build
+
+
+def result_pages(page, base: str) -> list[str]:
+    """The pages the search lists, as paths below the site root, best first."""
+    page.wait_for_selector(".md-search-result__item", timeout=15_000)
+    hrefs = page.eval_on_selector_all(".md-search-result__item > a", "links => links.map((a) => a.href)")
+    paths = [urlsplit(href)._replace(query="", fragment="").geturl()[len(base):] for href in hrefs]
+    return list(dict.fromkeys(paths))
+
+
+def test_search_finds_a_chinese_word_from_inside_a_sentence(desktop, base_url):
+    page = desktop.new_page()
+    # 反向传播 stands in running text with no space around it: jieba split it out at build time.
+    page.goto(base_url + "?q=" + quote("反向传播"))
+    found = result_pages(page, base_url)
+    assert "basics/" in found, found
+    assert all(not path.startswith("en/") for path in found[:5]), found
+    # Typed as a reader types it (Playwright's typing of Chinese sends no keyup: End does).
+    page.goto(urljoin(base_url, "about/"))
+    page.locator("input.md-search__input").click()
+    page.keyboard.type("梯度")
+    page.keyboard.press("End")
+    found = result_pages(page, base_url)
+    assert "basics/" in found and "gradient-of-scalar-function/" in found, found
+    page.locator(".md-search-result__item > a[href*='/gradient-of-scalar-function/']").first.click()
+    page.wait_for_url("**/gradient-of-scalar-function/**")
+
+
+def test_search_finds_an_english_word(desktop, base_url):
+    page = desktop.new_page()
+    page.goto(urljoin(base_url, "en/"))
+    page.locator("input.md-search__input").click()
+    page.keyboard.type("Jacobian")
+    found = result_pages(page, base_url)
+    assert "en/non-scalar-backward/" in found[:3], found
+
+
+def test_language_switch_after_instant_navigation(desktop, base_url):
+    page = desktop.new_page()
+    page.goto(urljoin(base_url, "basics/"))
+    page.evaluate("window.__stayed = true")
+    page.locator(".md-sidebar--primary a.md-nav__link[href$='graph-and-leaves/']").first.click()
+    page.wait_for_url("**/graph-and-leaves/")
+    assert page.evaluate("window.__stayed === true"), "navigation.instant did not keep the page"
+    for language, path, name in [("en", "en/graph-and-leaves/", "Search"), ("zh", "graph-and-leaves/", "搜索")]:
+        page.locator(".md-header__option .md-select").hover()
+        page.locator(f"a.md-select__link[hreflang={language}]").click()
+        page.wait_for_url(urljoin(base_url, path))
+        page.wait_for_load_state("load")
+        # The whole page is in the new language: <html lang>, the header's search, the article.
+        assert page.evaluate("document.documentElement.lang") == language
+        assert page.locator("input.md-search__input").get_attribute("placeholder") == name
+        assert page.locator("article h1").count() == 1
+
+
+def test_colour_scheme_is_kept_from_page_to_page(desktop, base_url):
+    page = desktop.new_page()
+    page.goto(urljoin(base_url, "basics/"))
+    assert browser_audit.toggle_scheme(page, click=True) == "slate"
+    page.goto(urljoin(base_url, "en/basics/"))
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    shown = page.eval_on_selector_all("article img", "imgs => imgs.filter((i) => i.checkVisibility()).map((i) => i.getAttribute('src'))")
+    assert shown and all(src.endswith("#only-dark") for src in shown), shown
+
+
+def test_phone_drawer_opens_and_leads_to_a_chapter(chromium, base_url):
+    context = chromium.new_context(viewport=browser_audit.PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(base_url)
+        drawer = page.locator(".md-sidebar--primary")
+        assert not drawer.evaluate("(el) => el.getBoundingClientRect().right > 0"), "the drawer is open at load"
+        page.locator("label.md-header__button[for=__drawer]").tap()
+        page.wait_for_function(
+            "() => { const box = document.querySelector('.md-sidebar--primary').getBoundingClientRect();"
+            " return box.left >= 0 && box.right > 200; }")
+        # The chapters are a section of the menu: open it, then the chapter.
+        page.locator(".md-sidebar--primary label.md-nav__link", has_text="课程").first.tap()
+        page.locator(".md-sidebar--primary a.md-nav__link[href$='basics/']").first.tap()
+        page.wait_for_url("**/basics/")
+        page.wait_for_function("() => document.title.startsWith('自动微分基础')")
+    finally:
+        context.close()
+
+
+def test_a_figure_opens_larger_and_closes(desktop, base_url):
+    page = desktop.new_page()
+    page.goto(urljoin(base_url, "basics/"))
+    figure = page.locator("article a.course-figure:visible").first
+    width = figure.locator("img").evaluate("(img) => img.getBoundingClientRect().width")
+    figure.click()
+    zoom = page.locator("dialog.course-zoom[open] img")
+    zoom.wait_for()
+    assert zoom.evaluate("(img) => img.naturalWidth > 0 && img.getBoundingClientRect().width") > 1.3 * width
+    assert zoom.get_attribute("alt") == figure.locator("img").get_attribute("alt")
+    page.keyboard.press("Escape")
+    page.locator("dialog.course-zoom[open]").wait_for(state="detached")
+    # By keyboard: the figure is a link, Enter opens it.
+    figure.focus()
+    page.keyboard.press("Enter")
+    page.locator("dialog.course-zoom[open]").wait_for()
+
+
+def test_copy_button_copies_the_code_without_its_output(chromium, base_url):
+    context = browser_audit.new_context(chromium, viewport=browser_audit.DESKTOP,
+                                        permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = context.new_page()
+        page.goto(urljoin(base_url, "basics/"))
+        block = page.locator(".language-python.highlight").first
+        code = block.locator("code").inner_text()
+        block.hover()
+        block.locator("button[data-md-type=copy]").click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == code.rstrip("\n")
+        output = page.locator(".language-python.highlight + .language-text.highlight code").first.inner_text()
+        assert output.strip() not in copied and ">>>" not in copied
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("path", "label"), [("basics/", "输出"), ("en/basics/", "Output")])
+def test_outputs_are_labelled_as_output(desktop, base_url, path, label):
+    page = desktop.new_page()
+    page.goto(urljoin(base_url, path))
+    labels = page.eval_on_selector_all(
+        ".md-typeset .highlight", "blocks => blocks.map((b) => getComputedStyle(b, '::before').content)")
+    kinds = page.eval_on_selector_all(".md-typeset .highlight", "blocks => blocks.map((b) => b.className)")
+    for kind, content in zip(kinds, labels):
+        is_output = "language-text" in kind
+        assert (content == f'"{label}"') == is_output, (kind, content)
+
+
+@pytest.mark.parametrize("missing", ["no-such-page/", "en/no-such-page/", "basics/no-such-section/"])
+def test_missing_page_shows_the_404_page_in_both_languages(desktop, base_url, missing):
+    page = desktop.new_page()
+    recorder = browser_audit.Recorder(page, browser_audit.origin_of(base_url))
+    response = page.goto(urljoin(base_url, missing))
+    assert response.status == 404
+    assert recorder.findings.failed == [f"404 {urljoin(base_url, missing)}"]
+    assert recorder.findings.console == [] or all("404" in m for m in recorder.findings.console)
+    assert page.locator("article h1").inner_text().replace("\n", " ") == "404 · 页面不存在 / Page not found"
+    # Styled (Material's stylesheet loaded from the site's own path) and with a working search box.
+    assert page.evaluate("getComputedStyle(document.querySelector('.md-header')).position") in ("sticky", "fixed")
+    for language, home in [("zh", base_url), ("en", urljoin(base_url, "en/"))]:
+        link = page.locator(f"article a[hreflang={language}]")
+        assert link.evaluate("(a) => a.closest('[lang]').lang") == language
+        link.click()
+        page.wait_for_url(home)
+        page.go_back()
