@@ -51,7 +51,8 @@ outputs: setup ## rewrite the outputs shown under code blocks with what the code
 measure: setup ## time derivatives on this machine and save the data the cost figures are drawn from
 	$(PYTHON) snippets/cost/measure_cost.py
 
-bench: build ## measure what a first visit costs (gzip) and Lighthouse, against the budgets
+bench: setup ## time builds, the writer's loop and the tests; weigh pages (gzip); Lighthouse
+	$(PYTHON) scripts/bench_build.py
 	$(PYTHON) scripts/bench_pages.py site
 
 clean: ## remove the build and the caches (not the installed packages)
