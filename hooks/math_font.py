@@ -3,7 +3,7 @@
 Formulas are MathML (hooks/render_math.py). Browsers stretch brackets, radicals and big operators
 only with an OpenType MATH font; many systems have none (Linux, Android), and STIX Two Math whole
 is ~400 KB. After each build this hook reads the MathML of the built pages, keeps those characters
-(plus ASCII, so small edits rarely change the file) and writes ``fonts/course-math.woff2`` at the
+(with the italic letters browsers substitute) and writes ``fonts/course-math.woff2`` at the
 site root, with fontTools' subsetter, which keeps the MATH table and the glyph variants it needs.
 The result is cached by the hash of the characters and the font.
 """
@@ -30,11 +30,15 @@ TARGET = Path("fonts") / "course-math.woff2"
 
 MATH_ELEMENT = re.compile(r"<math\b.*?</math>", re.DOTALL)
 NOT_SHOWN = re.compile(r"<annotation\b.*?</annotation>|<[^>]+>", re.DOTALL)
-# ASCII, so small edits rarely change the font; and the italic letters browsers substitute for a
-# single-letter <mi> (MathML's automatic italic), which never appear in the HTML itself.
-LETTERS = [chr(c) for c in range(ord("A"), ord("Z") + 1)] + [chr(c) for c in range(ord("a"), ord("z") + 1)]
-GREEK = [chr(c) for c in range(0x391, 0x3AA) if c != 0x3A2] + [chr(c) for c in range(0x3B1, 0x3CA)]
-ALWAYS = {chr(c) for c in range(0x20, 0x7F)} | {styled_char(c, "italic") for c in LETTERS + GREEK}
+LETTERS = {chr(c) for c in range(ord("A"), ord("Z") + 1)} | {chr(c) for c in range(ord("a"), ord("z") + 1)}
+GREEK = {chr(c) for c in range(0x391, 0x3AA) if c != 0x3A2} | {chr(c) for c in range(0x3B1, 0x3CA)}
+
+
+def with_italics(chars: set[str]) -> set[str]:
+    """``chars`` plus the italic letters browsers substitute for a single-letter <mi> (MathML's
+    automatic italic), which never appear in the HTML itself."""
+    return chars | {styled_char(c, "italic") for c in chars & (LETTERS | GREEK)}
+
 
 # Characters seen so far in this run: the English build (a second build into site/en) adds its
 # characters to the Chinese build's, and the font at the site root serves both.
@@ -62,6 +66,7 @@ def subset_font(chars: set[str], font: Path = FONT, cache: Path = CACHE) -> Path
     options.flavor = "woff2"
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
+    options.hinting = False  # screens render math without it; it is a third of the file
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(ord(c) for c in chars))
     with TTFont(font) as ttf:
@@ -85,7 +90,7 @@ def on_config(config):
 def on_post_build(config) -> None:
     for page in Path(config.site_dir).rglob("*.html"):
         _seen.update(characters_in(page.read_text(encoding="utf-8")))
-    font = subset_font(_seen | ALWAYS)
+    font = subset_font(with_italics(_seen))
     target = (_root_site or Path(config.site_dir)) / TARGET
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(font, target)

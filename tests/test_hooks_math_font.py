@@ -2,7 +2,7 @@
 
 from fontTools.ttLib import TTFont
 
-from hooks.math_font import ALWAYS, FONT, characters_in, subset_font
+from hooks.math_font import FONT, characters_in, subset_font, with_italics
 from hooks.math_variants import apply_variants, styled_char
 from hooks.render_math import render_math
 
@@ -33,7 +33,8 @@ def test_characters_come_from_the_formula_not_its_tex_annotation():
 
 
 def test_subset_keeps_the_math_table_and_the_characters(tmp_path):
-    chars = {"∑", "(", ")", "[", "]", "\U0001d431"} | ALWAYS
+    chars = with_italics({"∑", "(", ")", "[", "]", "x", "\U0001d431"})
+    assert "\U0001d465" in chars, "the italic x a browser shows for <mi>x</mi>"
     font = subset_font(chars, cache=tmp_path)
     with TTFont(font) as subset:
         assert "MATH" in subset, "without the MATH table brackets and sums do not stretch"
