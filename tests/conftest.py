@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-# The build command lives with the tests of the build; tests/test_build.py also builds a second time.
-from test_build import build
+from site_build import build
 
 
 @pytest.fixture(scope="session")

@@ -7,15 +7,9 @@ import inspect
 import pytest
 import torch
 
+from autograd_probes import count_saved_tensors
+
 SECOND_TIME = "Trying to backward through the graph a second time"
-
-
-def count_saved_tensors(compute) -> int:
-    """How many tensors autograd packs for backward while ``compute()`` runs."""
-    packed = []
-    with torch.autograd.graph.saved_tensors_hooks(lambda t: packed.append(t) or t, lambda t: t):
-        compute()
-    return len(packed)
 
 
 def lesson_x():

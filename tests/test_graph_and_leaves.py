@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from autograd_probes import count_saved_tensors
+
 ROOT = Path(__file__).resolve().parent.parent
 FIGURE_SCRIPT = ROOT / "snippets" / "graph" / "fig_leaves_graph.py"
 
@@ -19,14 +21,6 @@ def load_figure_script():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def count_saved_tensors(compute) -> int:
-    """How many tensors autograd packs for backward while ``compute()`` runs."""
-    packed = []
-    with torch.autograd.graph.saved_tensors_hooks(lambda t: packed.append(t) or t, lambda t: t):
-        compute()
-    return len(packed)
 
 
 # --- the figure -----------------------------------------------------------------------------------
