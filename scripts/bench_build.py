@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -40,11 +41,20 @@ def fetch(url: str) -> str:
         return response.read().decode("utf-8")
 
 
+def served_root() -> str:
+    """The path `mkdocs serve` mounts the site at: the path of site_url (e.g. /autograd/)."""
+    sys.path.insert(0, str(ROOT))
+    from hooks.markdown_blocks import mkdocs_yml
+
+    return urlsplit(mkdocs_yml()["site_url"]).path or "/"
+
+
 def serve_edit_latency(env: dict, page: str = "docs/basics.zh.md", url_path: str = "basics/") -> float:
     """Seconds from saving a prose edit to the rebuilt page being served by `mkdocs serve`."""
     port = free_port()
+    url = f"http://127.0.0.1:{port}{served_root()}{url_path}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}", "--no-livereload"],
+        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}", "--livereload"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     path = ROOT / page
@@ -54,7 +64,7 @@ def serve_edit_latency(env: dict, page: str = "docs/basics.zh.md", url_path: str
         deadline = time.time() + 180
         while time.time() < deadline:
             with contextlib.suppress(OSError):
-                fetch(f"http://127.0.0.1:{port}/{url_path}")
+                fetch(url)
                 break
             time.sleep(0.2)
         else:
@@ -64,7 +74,7 @@ def serve_edit_latency(env: dict, page: str = "docs/basics.zh.md", url_path: str
         path.write_text(original + f"\n{marker}\n", encoding="utf-8")
         while time.perf_counter() - start < 120:
             with contextlib.suppress(OSError):
-                if marker in fetch(f"http://127.0.0.1:{port}/{url_path}"):
+                if marker in fetch(url):
                     return time.perf_counter() - start
             time.sleep(0.05)
         raise RuntimeError("the edit never appeared")
