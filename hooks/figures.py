@@ -7,6 +7,10 @@ it, the shared helpers in snippets/ and requirements.txt; so a rebuild runs a sc
 one of its inputs changed. The SVGs are copied into ``docs/figures/`` (ignored by git) and a file
 is written only when its bytes differ, so ``mkdocs serve`` does not rebuild in a loop.
 
+Each figure's <img> on a page gets its width and height (read from the SVG, so the page does not
+jump when it arrives) and loading="lazy": a figure is fetched when the reader scrolls near it, and
+the copy for the other colour scheme, hidden by Material's #only-light/#only-dark, not at all.
+
 A script that fails stops the build with its path and the end of its error output.
 
 Writer mode (``WRITER_MODE=1``, what ``make write`` sets): a script whose figures are not cached
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -115,3 +120,33 @@ def build_figures(snippets: Path = SNIPPETS, cache: Path = CACHE, output: Path =
 
 def on_pre_build(config) -> None:  # noqa: ARG001 - MkDocs hook signature
     build_figures()
+
+
+# The <img> Markdown makes of ![alt](figures/name.svg#only-light): attributes before and after src.
+FIGURE_IMG = re.compile(r'<img (?P<before>[^>]*?)src="(?P<src>[^"]*?\bfigures/(?P<name>[^"/#]+\.svg)[^"]*)"(?P<after>[^>]*?)\s*/?>')
+# Matplotlib writes the size in points: <svg ... width="452.5pt" height="272.3pt" ...>.
+SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="(?P<width>[\d.]+)pt"[^>]*?\bheight="(?P<height>[\d.]+)pt"')
+
+
+def size_in_pixels(svg: Path) -> tuple[int, int]:
+    """The width and height a browser gives the SVG file: CSS pixels, 4/3 of a point."""
+    found = SVG_SIZE.search(svg.read_text(encoding="utf-8"))
+    if not found:
+        raise PluginError(f"figures: {_shown(svg)} has no width and height in pt")
+    return round(float(found["width"]) * 4 / 3), round(float(found["height"]) * 4 / 3)
+
+
+def sized_and_lazy(html: str, figures: Path = OUTPUT) -> str:
+    def tag(match: re.Match) -> str:
+        svg = figures / match["name"]
+        if not svg.exists():  # MkDocs' link check names the page (writer mode may lack a figure)
+            return match[0]
+        width, height = size_in_pixels(svg)
+        return (f'<img {match["before"]}src="{match["src"]}"{match["after"]} width="{width}" height="{height}"'
+                f' loading="lazy" decoding="async" />')
+
+    return FIGURE_IMG.sub(tag, html)
+
+
+def on_page_content(html: str, page, config, files) -> str:  # noqa: ARG001 - MkDocs hook signature
+    return sized_and_lazy(html)

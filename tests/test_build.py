@@ -98,6 +98,16 @@ def test_search_index_splits_chinese_into_words(site):
     assert "\u200b梯度\u200b" in text
 
 
+def test_each_language_has_its_own_search_index(site):
+    indexes = {root: json.loads((site / root / "search" / "search_index.json").read_text(encoding="utf-8"))
+               for root in ("", "en/")}
+    chinese, english = ({doc["location"].split("#")[0] for doc in indexes[root]["docs"]} for root in ("", "en/"))
+    pages = {p.parent.relative_to(site).as_posix() + "/" for p in site.rglob("index.html")} - {"./"}
+    assert chinese == {p for p in pages if not p.startswith("en/")} | {""}
+    assert english == {p for p in pages if p.startswith("en/")}
+    assert indexes[""]["config"] == indexes["en/"]["config"]
+
+
 def test_sitemap_date_comes_from_the_last_commit(site):
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
     dates = set(re.findall(r"<lastmod>([^<]+)</lastmod>", sitemap))

@@ -107,3 +107,22 @@ def test_a_pinned_version_is_an_input_of_every_figure(tree, monkeypatch, tmp_pat
     before = figures.input_hash(snippets / "topic" / "fig_demo.py", snippets)
     requirements.write_text("torch==2.14.1\n")
     assert figures.input_hash(snippets / "topic" / "fig_demo.py", snippets) != before
+
+
+def test_figures_on_a_page_get_their_size_and_load_lazily(tmp_path):
+    (tmp_path / "demo.light.svg").write_text('<svg width="300pt" height="150.4pt" viewBox="0 0 300 150.4"></svg>')
+    html = '<p><img alt="a curve" src="../figures/demo.light.svg#only-light" /></p>'
+    assert figures.sized_and_lazy(html, tmp_path) == (
+        '<p><img alt="a curve" src="../figures/demo.light.svg#only-light" width="400" height="201"'
+        ' loading="lazy" decoding="async" /></p>')
+
+
+def test_other_images_and_figures_not_drawn_are_left_alone(tmp_path):
+    html = '<img alt="logo" src="../assets/logo.svg" /><img alt="x" src="../figures/missing.svg#only-dark" />'
+    assert figures.sized_and_lazy(html, tmp_path) == html
+
+
+def test_a_figure_without_a_size_in_points_stops_the_build(tmp_path):
+    (tmp_path / "demo.light.svg").write_text('<svg viewBox="0 0 300 150"></svg>')
+    with pytest.raises(PluginError, match="demo.light.svg has no width and height"):
+        figures.sized_and_lazy('<img alt="" src="figures/demo.light.svg" />', tmp_path)

@@ -45,8 +45,18 @@ def chromium_executable() -> str | None:
     return None
 
 
+NO_CHROMIUM = (
+    "no Chromium for the browser tests: not at /usr/bin/chromium (Debian: apt-get install chromium), "
+    "not in CHROMIUM_PATH, and Playwright has no build of its own at {path} (GitHub's Ubuntu runners: "
+    "make setup runs `python -m playwright install --with-deps chromium`)"
+)
+
+
 def launch(playwright):
-    return playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+    executable = chromium_executable()
+    if executable is None and not Path(playwright.chromium.executable_path).exists():
+        raise RuntimeError(NO_CHROMIUM.format(path=playwright.chromium.executable_path))
+    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
 
 
 def pages_of(site: Path) -> list[str]:
@@ -125,6 +135,18 @@ async () => {
   // Every wait is bounded: a page that never settles is reported by what it shows, not a hang.
   const within = (ms, promise) => Promise.race([promise, new Promise((done) => setTimeout(done, ms))]);
   for (const d of document.querySelectorAll("details")) d.open = true;
+  // Figures load lazily (hooks/figures.py): each one shown is brought into view, as a reader's
+  // scrolling does, and waited for (its load or its failure). First: scrolling moves the header's
+  // title, a transition the wait below lets finish.
+  const images = [...document.querySelectorAll(".md-content img")];
+  const top = scrollY;
+  for (const img of images.filter((img) => !img.complete && img.checkVisibility())) {
+    img.scrollIntoView({block: "center", behavior: "instant"});
+    await within(5000, new Promise((done) => {
+      img.addEventListener("load", done); img.addEventListener("error", done);
+    }));
+  }
+  scrollTo({top, behavior: "instant"});
   // Let the page settle: what its scripts do after the next frames, and transitions of colours
   // after a change of scheme (not moves, nor the closed search dialog's after a resize).
   for (let frame = 0; frame < 2; frame++) {
@@ -136,10 +158,6 @@ async () => {
     .filter((a) => !(a instanceof CSSTransition)
       || (colours.test(a.transitionProperty) && !a.effect.target.closest(".md-search, .md-progress")))
     .map((a) => a.finished.catch(() => null))));
-  const images = [...document.querySelectorAll(".md-content img")];
-  await within(5000, Promise.all(images.map((img) => img.complete ? null : new Promise((done) => {
-    img.addEventListener("load", done); img.addEventListener("error", done);
-  }))));
   const scheme = document.body.getAttribute("data-md-color-scheme") || "default";
   const mode = scheme === "slate" ? "dark" : "light";
 

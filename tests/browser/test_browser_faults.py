@@ -114,3 +114,12 @@ def test_axe_reports_low_contrast_and_a_figure_without_text(broken):
 def test_content_wider_than_a_phone_is_reported(broken):
     overflow = broken["too-wide-for-a-phone"].overflow
     assert overflow and overflow[0].startswith("page is") and "一行很宽的内容" in " ".join(overflow)
+
+
+def test_no_chromium_anywhere_is_a_clear_failure(monkeypatch, tmp_path):
+    # Neither Debian's Chromium nor CHROMIUM_PATH, and no Playwright build: say where each would be.
+    monkeypatch.setattr(browser_audit, "chromium_executable", lambda: None)
+    missing = tmp_path / "ms-playwright" / "chrome"
+    playwright = type("Playwright", (), {"chromium": type("Chromium", (), {"executable_path": str(missing)})()})()
+    with pytest.raises(RuntimeError, match=r"no Chromium .*/usr/bin/chromium.*CHROMIUM_PATH.*playwright install"):
+        browser_audit.launch(playwright)

@@ -26,7 +26,7 @@ def test_search_finds_a_chinese_word_from_inside_a_sentence(desktop, base_url):
     page.goto(base_url + "?q=" + quote("反向传播"))
     found = result_pages(page, base_url)
     assert "basics/" in found, found
-    assert all(not path.startswith("en/") for path in found[:5]), found
+    assert [path for path in found if path.startswith("en/")] == [], "English pages in a Chinese search"
     # Typed as a reader types it (Playwright's typing of Chinese sends no keyup: End does).
     page.goto(urljoin(base_url, "about/"))
     page.locator("input.md-search__input").click()
@@ -45,6 +45,22 @@ def test_search_finds_an_english_word(desktop, base_url):
     page.keyboard.type("Jacobian")
     found = result_pages(page, base_url)
     assert "en/non-scalar-backward/" in found[:3], found
+    assert [path for path in found if not path.startswith("en/")] == [], "Chinese pages in an English search"
+
+
+@pytest.mark.parametrize(("path", "index"), [("basics/", "search/search_index.json"),
+                                             ("en/basics/", "en/search/search_index.json")])
+def test_search_index_waits_for_the_reader_and_is_in_the_page_language(desktop, base_url, path, index):
+    page = desktop.new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url[len(base_url):]))
+    page.goto(urljoin(base_url, path), wait_until="networkidle")
+    page.mouse.wheel(0, 2000)
+    page.wait_for_load_state("networkidle")
+    assert [url for url in requested if "search_index" in url] == [], "index fetched before any search"
+    page.locator("input.md-search__input").focus()
+    page.wait_for_load_state("networkidle")
+    assert [url for url in requested if "search_index" in url] == [index]
 
 
 def test_language_switch_after_instant_navigation(desktop, base_url):
