@@ -22,6 +22,7 @@ import subprocess
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 
 try:  # imported by MkDocs as a file (hooks/ on sys.path) or by the tests as hooks.render_math
     from math_variants import apply_variants
@@ -72,9 +73,13 @@ class KatexProcess:
         return answer["mathml"]
 
     def close(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.stdin.close()
-            self._proc.wait(timeout=10)
+        """End the process (closing its input ends it) and release both pipes."""
+        self._proc.stdin.close()
+        self._proc.wait(timeout=10)
+        self._proc.stdout.close()
+
+    def running(self) -> bool:
+        return self._proc.poll() is None
 
 
 @functools.lru_cache(maxsize=1)
@@ -107,3 +112,12 @@ def render_math(page_html: str, source: str) -> str:
 
 def on_page_content(html: str, page, config, files) -> str:  # noqa: ARG001 - MkDocs hook signature
     return render_math(html, page.file.src_path)
+
+
+@event_priority(-120)  # after mkdocs-static-i18n (-100) has built the other languages in this process
+def on_post_build(config) -> None:  # noqa: ARG001 - MkDocs hook signature
+    """Stop KaTeX when a build ends. `mkdocs serve` loads this file anew for every rebuild, with a cache
+    of its own, so a process left running would be one more Node process for every saved file."""
+    if _katex.cache_info().currsize:
+        _katex().close()
+        _katex.cache_clear()

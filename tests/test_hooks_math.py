@@ -3,6 +3,7 @@
 import pytest
 from mkdocs.exceptions import PluginError
 
+from hooks import render_math as math_hook
 from hooks.render_math import render_math
 
 
@@ -47,3 +48,15 @@ def test_a_formula_katex_cannot_parse_fails_naming_the_page():
 def test_text_outside_formulas_is_untouched():
     page = "<p>No math here: \\(not in a span\\)</p>"
     assert render_math(page, "p.md") == page
+
+
+def test_katex_stops_when_the_build_ends_and_starts_again_when_needed():
+    math_hook.render_formula.cache_clear()
+    math_hook.render_formula("x^{2}", False)
+    first = math_hook._katex()
+    assert first.running()
+    math_hook.on_post_build(config=None)
+    assert not first.running()
+    math_hook.render_formula.cache_clear()
+    assert "<msup>" in math_hook.render_formula("x^{2}", False)
+    assert math_hook._katex() is not first and math_hook._katex().running()

@@ -211,38 +211,49 @@ async () => {
 # rules alone run again in the dark scheme: nothing else depends on the colours.
 AXE_RUN = r"""
 async (coloursOnly) => {
-  for (const old of document.querySelectorAll("[data-axe-sample]")) old.removeAttribute("data-axe-sample");
-  const seen = new Set();
-  for (const pre of document.querySelectorAll("pre")) {
-    const spans = [...pre.querySelectorAll("span")].filter((span) => span.textContent.trim());
-    const code = pre.querySelector("code") || pre;
-    if (spans.length === 0 && code !== pre) code.setAttribute("data-axe-sample", "");
-    const background = getComputedStyle(code).backgroundColor;
-    for (const span of spans) {
-      const key = `${span.className}|${getComputedStyle(span).color}|${background}`;
-      if (!seen.has(key)) { seen.add(key); span.setAttribute("data-axe-sample", ""); }
+  // Blocks far from the screen are not rendered (content-visibility in docs/stylesheets/course.css),
+  // and colours cannot be read from what is not rendered: render everything while axe looks. Their
+  // colours were not updated while they were skipped, so a change of scheme would only now start
+  // their colour transitions: skip those to the end, as they are on screen.
+  const rendered = document.head.appendChild(document.createElement("style"));
+  rendered.textContent = ".md-content__inner > * { content-visibility: visible !important; }"
+    + " .md-content__inner * { transition: none !important; }";
+  try {
+    for (const old of document.querySelectorAll("[data-axe-sample]")) old.removeAttribute("data-axe-sample");
+    const seen = new Set();
+    for (const pre of document.querySelectorAll("pre")) {
+      const spans = [...pre.querySelectorAll("span")].filter((span) => span.textContent.trim());
+      const code = pre.querySelector("code") || pre;
+      if (spans.length === 0 && code !== pre) code.setAttribute("data-axe-sample", "");
+      const background = getComputedStyle(code).backgroundColor;
+      for (const span of spans) {
+        const key = `${span.className}|${getComputedStyle(span).color}|${background}`;
+        if (!seen.has(key)) { seen.add(key); span.setAttribute("data-axe-sample", ""); }
+      }
     }
+    const COLOURS = ["color-contrast", "link-in-text-block"];
+    const serious = (result) => result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(" | ")}`
+        + (v.nodes.length > 4 ? ` and ${v.nodes.length - 4} more` : ""));
+    // Rules whose impact is at most moderate can never report what fails here: skipped, for speed.
+    const mild = (axe._audit ? axe._audit.rules : [])
+      .filter((rule) => rule.impact && rule.impact !== "serious" && rule.impact !== "critical")
+      .map((rule) => rule.id);
+    const found = [];
+    const run = (context, options) => Promise.race([axe.run(context, options),
+      new Promise((_, fail) => setTimeout(() => fail(new Error("axe-core did not finish in 60 s")), 60000))]);
+    if (!coloursOnly) {
+      const rules = Object.fromEntries([...COLOURS, ...mild].map((id) => [id, {enabled: false}]));
+      found.push(...serious(await run(document, {rules, resultTypes: ["violations"]})));
+    }
+    const context = {include: [document, ["pre [data-axe-sample]"]], exclude: [["pre"]]};
+    found.push(...serious(await run(context, {runOnly: COLOURS, resultTypes: ["violations"]})));
+    for (const sample of document.querySelectorAll("[data-axe-sample]")) sample.removeAttribute("data-axe-sample");
+    return found;
+  } finally {
+    rendered.remove();
   }
-  const COLOURS = ["color-contrast", "link-in-text-block"];
-  const serious = (result) => result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(" | ")}`
-      + (v.nodes.length > 4 ? ` and ${v.nodes.length - 4} more` : ""));
-  // Rules whose impact is at most moderate can never report what fails here: skipped, for speed.
-  const mild = (axe._audit ? axe._audit.rules : [])
-    .filter((rule) => rule.impact && rule.impact !== "serious" && rule.impact !== "critical")
-    .map((rule) => rule.id);
-  const found = [];
-  const run = (context, options) => Promise.race([axe.run(context, options),
-    new Promise((_, fail) => setTimeout(() => fail(new Error("axe-core did not finish in 60 s")), 60000))]);
-  if (!coloursOnly) {
-    const rules = Object.fromEntries([...COLOURS, ...mild].map((id) => [id, {enabled: false}]));
-    found.push(...serious(await run(document, {rules, resultTypes: ["violations"]})));
-  }
-  const context = {include: [document, ["pre [data-axe-sample]"]], exclude: [["pre"]]};
-  found.push(...serious(await run(context, {runOnly: COLOURS, resultTypes: ["violations"]})));
-  for (const sample of document.querySelectorAll("[data-axe-sample]")) sample.removeAttribute("data-axe-sample");
-  return found;
 }
 """
 
