@@ -25,7 +25,7 @@ from mkdocs.structure.files import File, Files
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from hooks import notebooks
+from hooks import chapter_notebooks, notebooks
 from markdown_blocks import ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
 
 DOCS = ROOT / "docs"
@@ -188,7 +188,7 @@ def test_colab_link_is_derived_from_repo_url():
 def test_code_cells_are_the_pages_python_blocks(path):
     expected = [expand_includes(b.code).rstrip("\n") for b in parse_blocks(path) if not b.skip_reason]
     notebook = notebook_of(path)
-    assert notebooks.code_cells(notebook) == expected
+    assert chapter_notebooks.code_cells(notebook) == expected
     raises = [bool(b.raises) for b in parse_blocks(path) if not b.skip_reason]
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert [("raises-exception" in cell.metadata.get("tags", [])) for cell in code] == raises
@@ -213,8 +213,8 @@ def test_no_mkdocs_syntax_reaches_a_notebook(path):
 
 @pytest.mark.parametrize("name", CHAPTER_NAMES)
 def test_english_notebook_has_the_chinese_notebooks_code(name):
-    zh = notebooks.code_cells(notebook_of(DOCS / f"{name}.zh.md"))
-    en = notebooks.code_cells(notebook_of(DOCS / f"{name}.en.md"))
+    zh = chapter_notebooks.code_cells(notebook_of(DOCS / f"{name}.zh.md"))
+    en = chapter_notebooks.code_cells(notebook_of(DOCS / f"{name}.en.md"))
     assert [code_without_comments(c) for c in en] == [code_without_comments(c) for c in zh]
 
 
