@@ -168,7 +168,7 @@ def test_missing_page_shows_the_404_page_in_both_languages(desktop, base_url, mi
     assert recorder.findings.failed == [f"404 {urljoin(base_url, missing)}"]
     assert recorder.findings.console == [] or all("404" in m for m in recorder.findings.console)
     assert page.locator("article h1").inner_text().replace("\n", " ") == "404 · 页面不存在 / Page not found"
-    # Styled (Material's stylesheet loaded from the site's own path) and with a working search box.
+    # Styled: Material's stylesheet is loaded from the site's own path, not from the missing page's.
     assert page.evaluate("getComputedStyle(document.querySelector('.md-header')).position") in ("sticky", "fixed")
     for language, home in [("zh", base_url), ("en", urljoin(base_url, "en/"))]:
         link = page.locator(f"article a[hreflang={language}]")
