@@ -14,12 +14,18 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 
 # mkdocs-material prints a notice about MkDocs 2 on every build; it is not about this project.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help setup serve write build test outputs measure bench clean
+# `make serve LANGUAGE=en` serves the English site; each language is its own MkDocs build.
+LANGUAGE ?= zh
+CONFIG := $(if $(filter zh,$(LANGUAGE)),mkdocs.yml,mkdocs.$(LANGUAGE).yml)
+
+.PHONY: help setup setup-build serve write build test outputs measure bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
-setup: $(PYTHON_STAMP) $(NODE_STAMP) ## install Python and Node packages and the system packages (fonts, Chromium)
+setup-build: $(PYTHON_STAMP) $(NODE_STAMP) ## install what the build needs: the Python and Node packages
+
+setup: setup-build ## also install what the tests need: the system packages (CJK fonts, Chromium)
 	@scripts/system-packages.sh
 
 $(PYTHON_STAMP): requirements.txt
@@ -31,15 +37,14 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-serve: setup ## build, serve at http://127.0.0.1:8000 and rebuild on every change
-	$(MKDOCS) serve --strict --dev-addr 127.0.0.1:8000 --livereload
+serve: setup-build ## build, serve at http://127.0.0.1:8000 and rebuild on every change (LANGUAGE=en for English)
+	$(MKDOCS) serve -f $(CONFIG) --strict --dev-addr 127.0.0.1:8000 --livereload
 
-write: setup ## writer mode: serve the Chinese pages only; no figure or lab runs
-	WRITER_MODE=1 BUILD_ONLY_LOCALE=zh LAB_EXECUTE=false \
-	  $(MKDOCS) serve --dev-addr 127.0.0.1:8000 --livereload
+write: setup-build ## writer mode: serve one language (LANGUAGE=zh) without drawing figures
+	WRITER_MODE=1 $(MKDOCS) serve -f $(CONFIG) --dev-addr 127.0.0.1:8000 --livereload
 
-build: setup ## build the static site into site/ (strict: a warning is an error)
-	$(MKDOCS) build --strict --clean --site-dir site
+build: setup-build ## build the static site, every language, into site/ (strict: a warning is an error)
+	$(PYTHON) scripts/build_site.py --site-dir site
 
 test: setup ## run every test: page code blocks, snippets, hooks, the strict build, the workflows
 	$(PYTHON) -m pytest

@@ -34,35 +34,34 @@ from urllib.parse import urljoin
 
 import nbformat
 
-try:  # imported by MkDocs as a file (hooks/ on sys.path) or by the tests as hooks.chapter_notebooks
-    from markdown_blocks import MARKER, ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
-except ImportError:
-    from hooks.markdown_blocks import MARKER, ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
+from markdown_blocks import MARKER, ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
+from site_facts import language_roots, torch_version
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 NOTE = {
     "zh": "> 本 Notebook 由课程网页[{title}]({url})生成，代码与网页上的相同。请从上到下依次运行（“全部运行”）；"
-    "输出由你的环境重新产生，网页上的输出来自 torch 2.13.0 (CPU)。",
+    "输出由你的环境重新产生，网页上的输出来自 torch {torch_version} (CPU)。",
     "en": "> This notebook is generated from the course page [{title}]({url}); its code is the page's code. "
     "Run it from top to bottom (Run All); the outputs come from your own environment, "
-    "those on the page from torch 2.13.0 (CPU).",
+    "those on the page from torch {torch_version} (CPU).",
 }
 
 
 # --------------------------------------------------------------------------------------------------
-# Settings, read from mkdocs.yml when the converter runs without a build (the tests).
+# Settings: from the build's validated config (hooks/notebooks.py), or from mkdocs.yml when the
+# converter runs without a build (the tests).
 
 
 @dataclass(frozen=True)
 class Site:
-    site_url: str
+    site_url: str  # the site's root, where the default language lives
     repo_url: str
     branch: str
-    default_language: str
+    roots: tuple[tuple[str, str], ...]  # (language, folder below the root): (("zh", ""), ("en", "en/"))
 
     def language_root(self, language: str) -> str:
-        return self.site_url if language == self.default_language else f"{self.site_url}{language}/"
+        return self.site_url + dict(self.roots)[language]
 
     def page_url(self, name: str, language: str) -> str:
         return self.language_root(language) + ("" if name == "index" else f"{name}/")
@@ -73,23 +72,15 @@ def branch_from_edit_uri(edit_uri: str | None) -> str:
     return parts[1] if len(parts) > 1 and parts[0] in {"edit", "blob"} else "main"
 
 
-def _default_language(plugins) -> str:
-    for plugin in plugins:
-        if isinstance(plugin, dict) and "i18n" in plugin:
-            for language in plugin["i18n"].get("languages", []):
-                if language.get("default"):
-                    return language["locale"]
-    return "zh"
-
-
 @lru_cache(maxsize=1)
 def site_from_mkdocs_yml() -> Site:
+    """The default language's configuration is the site's root (mkdocs.yml)."""
     config = mkdocs_yml()
     return Site(
         site_url=config["site_url"].rstrip("/") + "/",
         repo_url=config["repo_url"].rstrip("/"),
         branch=branch_from_edit_uri(config.get("edit_uri")),
-        default_language=_default_language(config.get("plugins", [])),
+        roots=tuple(language_roots(config["extra"]["alternate"]).items()),
     )
 
 
@@ -122,7 +113,7 @@ def _resolve(href: str, site: Site, language: str, page_url: str) -> str:
     page = PAGE_LINK.match(href)
     if page:
         return site.page_url(page.group("page"), language) + (page.group("fragment") or "")
-    return urljoin(site.site_url, href)  # figures and other files live at the root of the site
+    return urljoin(site.language_root(language), href)  # figures and other files of the same build
 
 
 def _prose(line: str, site: Site, language: str, page_url: str) -> str | None:
@@ -155,9 +146,9 @@ class _Container:
 
 
 def chapter_notebook(path: Path, language: str, site: Site | None = None) -> nbformat.NotebookNode:
-    """The notebook of one page (``docs/<name>.<lang>.md``)."""
+    """The notebook of one page (``docs/<lang>/<name>.md``)."""
     site = site or site_from_mkdocs_yml()
-    name = path.name.split(".")[0]
+    name = path.stem
     page_url = site.page_url(name, language)
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -261,7 +252,7 @@ def chapter_notebook(path: Path, language: str, site: Site | None = None) -> nbf
     first = cells[0] if cells and cells[0].cell_type == "markdown" else None
     if first is not None and first.source.startswith("# "):
         title_line, _, rest = first.source.partition("\n")
-        note = NOTE[language].format(title=title_line[2:].strip(), url=page_url)
+        note = NOTE[language].format(title=title_line[2:].strip(), url=page_url, torch_version=torch_version())
         first.source = "\n\n".join(part for part in (title_line, note, rest.strip("\n")) if part)
 
     for index, cell in enumerate(cells):

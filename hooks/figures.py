@@ -1,11 +1,13 @@
 """Generate the course's figures before each build, from the scripts in snippets/.
 
 Every ``snippets/**/fig_*.py`` is a figure script: run as ``python fig_x.py OUTDIR`` it writes
-SVG files into OUTDIR (see snippets/figure_style.py). Results are cached under
-``.cache/figures/<script>-<hash>/``, the hash covering the script, every ``.py``/``.csv`` file beside
-it, the shared helpers in snippets/ and requirements.txt; so a rebuild runs a script only when
-one of its inputs changed. The SVGs are copied into ``docs/figures/`` (ignored by git) and a file
-is written only when its bytes differ, so ``mkdocs serve`` does not rebuild in a loop.
+SVG files into OUTDIR (see snippets/figure_style.py), with snippets/ on its import path. Results
+are cached under ``.cache/figures/<script>-<hash>/``, the hash covering the script, every
+``.py``/``.csv`` file beside it, the shared helpers in snippets/ and requirements.txt; so a rebuild
+runs a script only when one of its inputs changed. Every language's build publishes the same SVGs
+at ``figures/<name>.svg`` (MkDocs' public ``File.generated``), straight from the cache: nothing is
+written into docs/, so ``mkdocs serve`` does not rebuild in a loop. The builds of two languages
+running side by side take turns (a lock file), so each script runs once.
 
 Each figure's <img> on a page gets its width and height (read from the SVG, so the page does not
 jump when it arrives) and loading="lazy": a figure is fetched when the reader scrolls near it, and
@@ -13,12 +15,13 @@ the copy for the other colour scheme, hidden by Material's #only-light/#only-dar
 
 A script that fails stops the build with its path and the end of its error output.
 
-Writer mode (``WRITER_MODE=1``, what ``make write`` sets): a script whose figures are not cached
-is not run, and figures already in docs/figures/ are kept, so editing prose never waits for torch.
+Writer mode (``WRITER_MODE=1``, what ``make write`` sets): no script is run; a figure whose inputs
+changed is shown as it was last drawn, so editing prose never waits for torch.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -28,12 +31,13 @@ import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
 CACHE = ROOT / ".cache" / "figures"
-OUTPUT = ROOT / "docs" / "figures"
 SHARED_INPUTS = [ROOT / "requirements.txt"]
+FIGURES = "figures"  # where the pages find them: ![...](figures/<name>.svg#only-light)
 
 
 def figure_scripts(snippets: Path = SNIPPETS) -> list[Path]:
@@ -57,12 +61,14 @@ def input_hash(script: Path, snippets: Path = SNIPPETS) -> str:
     return digest.hexdigest()[:16]
 
 
-def run_script(script: Path, outdir: Path) -> None:
+def run_script(script: Path, outdir: Path, snippets: Path = SNIPPETS) -> None:
     """Run one figure script into ``outdir``; raise PluginError naming the script if it fails."""
     tmp = outdir.with_name(outdir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "svg"}
+    # snippets/ on the path: the scripts import the shared helpers (figure_style, autograd_graph).
+    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "svg",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(snippets), os.environ.get("PYTHONPATH")]))}
     result = subprocess.run(
         [sys.executable, str(script), str(tmp)],
         cwd=script.parent,
@@ -84,42 +90,47 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def write_if_changed(source: Path, target: Path) -> bool:
-    data = source.read_bytes()
-    if target.exists() and target.read_bytes() == data:
-        return False
-    target.write_bytes(data)
-    return True
-
-
 def writer_mode() -> bool:
     return os.environ.get("WRITER_MODE", "") not in ("", "0")
 
 
-def build_figures(snippets: Path = SNIPPETS, cache: Path = CACHE, output: Path = OUTPUT) -> dict[str, Path]:
-    """Bring ``output`` up to date; return {svg file name: path} of every figure."""
-    output.mkdir(parents=True, exist_ok=True)
+def last_drawn(script: Path, cache: Path) -> Path | None:
+    """The newest cached drawing of ``script``, whatever its inputs were (writer mode)."""
+    drawn = sorted(cache.glob(f"{script.stem}-*/"), key=lambda p: p.stat().st_mtime)
+    return drawn[-1] if drawn else None
+
+
+def build_figures(snippets: Path = SNIPPETS, cache: Path = CACHE) -> dict[str, Path]:
+    """Draw what is not cached; return {svg file name: cached path} of every figure."""
+    cache.mkdir(parents=True, exist_ok=True)
     figures: dict[str, Path] = {}
-    for script in figure_scripts(snippets):
-        outdir = cache / f"{script.stem}-{input_hash(script, snippets)}"
-        if not outdir.is_dir():
-            if writer_mode():
-                continue
-            run_script(script, outdir)
-        for svg in sorted(outdir.glob("*.svg")):
-            if svg.name in figures:
-                raise PluginError(f"figures: two scripts write {svg.name}; the second is {_shown(script)}")
-            write_if_changed(svg, output / svg.name)
-            figures[svg.name] = output / svg.name
-    if not writer_mode():
-        for stale in output.glob("*.svg"):
-            if stale.name not in figures:
-                stale.unlink()
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other language's build may be drawing the same figures
+        for script in figure_scripts(snippets):
+            outdir = cache / f"{script.stem}-{input_hash(script, snippets)}"
+            if not outdir.is_dir():
+                if writer_mode():
+                    outdir = last_drawn(script, cache)
+                    if outdir is None:
+                        continue
+                else:
+                    run_script(script, outdir, snippets)
+            for svg in sorted(outdir.glob("*.svg")):
+                if svg.name in figures:
+                    raise PluginError(f"figures: two scripts write {svg.name}; the second is {_shown(script)}")
+                figures[svg.name] = svg
     return figures
 
 
-def on_pre_build(config) -> None:  # noqa: ARG001 - MkDocs hook signature
-    build_figures()
+_figures: dict[str, Path] = {}
+
+
+def on_files(files, config):
+    _figures.clear()
+    _figures.update(build_figures())
+    for name, svg in sorted(_figures.items()):
+        files.append(File.generated(config, f"{FIGURES}/{name}", abs_src_path=str(svg)))
+    return files
 
 
 # The <img> Markdown makes of ![alt](figures/name.svg#only-light): attributes before and after src.
@@ -136,10 +147,10 @@ def size_in_pixels(svg: Path) -> tuple[int, int]:
     return round(float(found["width"]) * 4 / 3), round(float(found["height"]) * 4 / 3)
 
 
-def sized_and_lazy(html: str, figures: Path = OUTPUT) -> str:
+def sized_and_lazy(html: str, figures: dict[str, Path]) -> str:
     def tag(match: re.Match) -> str:
-        svg = figures / match["name"]
-        if not svg.exists():  # MkDocs' link check names the page (writer mode may lack a figure)
+        svg = figures.get(match["name"])
+        if svg is None:  # MkDocs' link check names the page (writer mode may lack a figure)
             return match[0]
         width, height = size_in_pixels(svg)
         return (f'<img {match["before"]}src="{match["src"]}"{match["after"]} width="{width}" height="{height}"'
@@ -149,4 +160,4 @@ def sized_and_lazy(html: str, figures: Path = OUTPUT) -> str:
 
 
 def on_page_content(html: str, page, config, files) -> str:  # noqa: ARG001 - MkDocs hook signature
-    return sized_and_lazy(html)
+    return sized_and_lazy(html, _figures)

@@ -11,14 +11,11 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-import sys
 
 from mkdocs.exceptions import PluginError
 
-try:  # imported by MkDocs as a file (hooks/ on sys.path) or by the tests as hooks.lab_pages
-    from chapter_notebooks import COMMENT
-except ImportError:
-    from hooks.chapter_notebooks import COMMENT
+from chapter_notebooks import COMMENT
+from katex_math import render_formula
 
 
 SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1>\s*", re.DOTALL | re.IGNORECASE)
@@ -45,14 +42,7 @@ LAB_CSS = """<style>
 
 
 def _formula(tex: str, display: bool) -> str:
-    # The module MkDocs loaded for hooks/render_math.py, so both hooks share one KaTeX process.
-    module = sys.modules.get("hooks/render_math.py")
-    if module is None:
-        try:
-            import render_math as module
-        except ImportError:
-            from hooks import render_math as module
-    mathml = module.render_formula(tex.strip(), display)
+    mathml = render_formula(tex.strip(), display)
     return f'<div class="math-display">{mathml}</div>' if display else mathml
 
 

@@ -3,8 +3,8 @@
 Formulas are MathML (hooks/render_math.py). Browsers stretch brackets, radicals and big operators
 only with an OpenType MATH font; many systems have none (Linux, Android), and STIX Two Math whole
 is ~400 KB. After each build this hook reads the MathML of the built pages, keeps those characters
-(with the italic letters browsers substitute) and writes ``fonts/course-math.woff2`` at the
-site root, with fontTools' subsetter, which keeps the MATH table and the glyph variants it needs.
+(with the italic letters browsers substitute) and writes ``fonts/course-math.woff2`` into the
+build's own folder, with fontTools' subsetter, which keeps the MATH table and the glyph variants it needs.
 The result is cached by the hash of the characters and the font.
 """
 
@@ -18,10 +18,7 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-try:  # imported by MkDocs as a file (hooks/ on sys.path) or by the tests as hooks.math_font
-    from math_variants import styled_char
-except ImportError:
-    from hooks.math_variants import styled_char
+from math_variants import styled_char
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = ROOT / "node_modules" / "@fontsource" / "stix-two-math" / "files" / "stix-two-math-latin-400-normal.woff2"
@@ -38,12 +35,6 @@ def with_italics(chars: set[str]) -> set[str]:
     """``chars`` plus the italic letters browsers substitute for a single-letter <mi> (MathML's
     automatic italic), which never appear in the HTML itself."""
     return chars | {styled_char(c, "italic") for c in chars & (LETTERS | GREEK)}
-
-
-# Characters seen so far in this run: the English build (a second build into site/en) adds its
-# characters to the Chinese build's, and the font at the site root serves both.
-_seen: set[str] = set()
-_root_site: Path | None = None
 
 
 def characters_in(page_html: str) -> set[str]:
@@ -79,18 +70,13 @@ def subset_font(chars: set[str], font: Path = FONT, cache: Path = CACHE) -> Path
     return cached
 
 
-def on_config(config):
-    global _root_site
-    # Called once per run, before the i18n plugin moves site_dir to site/en for the English build.
-    _root_site = Path(config.site_dir)
-    _seen.clear()
-    return config
-
-
 def on_post_build(config) -> None:
-    for page in Path(config.site_dir).rglob("*.html"):
-        _seen.update(characters_in(page.read_text(encoding="utf-8")))
-    font = subset_font(with_italics(_seen))
-    target = (_root_site or Path(config.site_dir)) / TARGET
+    """Each language's build ships the font its own pages need, beside its own stylesheet."""
+    site = Path(config.site_dir)
+    seen: set[str] = set()
+    for page in site.rglob("*.html"):
+        seen.update(characters_in(page.read_text(encoding="utf-8")))
+    font = subset_font(with_italics(seen))
+    target = site / TARGET
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(font, target)

@@ -1,6 +1,6 @@
 """Make rebuilds cheap: compiled templates kept on disk, search entries kept for unchanged pages.
 
-Under `make serve` every saved file rebuilds the whole site, both languages. Two parts of that
+Under `make serve` every saved file rebuilds the whole site of one language. Two parts of that
 work give the same result as last time for every page but the one edited:
 
 1. Jinja compiles Material's templates anew in every build (MkDocs makes a new environment each
@@ -10,7 +10,9 @@ work give the same result as last time for every page but the one edited:
    words with jieba: about a third of a warm build. The entries it makes for a page depend only on
    the page (its HTML, table of contents, address, title and front matter), so they are kept in
    memory, keyed by a hash of exactly that, for as long as the process lives (`mkdocs serve`
-   rebuilds in one process). A page whose HTML changed by one character is indexed again.
+   rebuilds in one process; a plain build is left alone). A page whose HTML changed by one
+   character is indexed again. This wraps a method of Material's (SearchIndex.add_entry_from_context,
+   a private API: tests/test_hooks_rebuild_cache.py fails by name if its shape changes).
 
 Our own code for (2): Material has no cache for its index, and `mkdocs serve --dirty`, which
 renders only changed pages, is no way out: MkDocs warns on every dirty build, and this site's
@@ -61,8 +63,9 @@ def remembering(index_page):
 
 
 def on_startup(command, dirty) -> None:  # noqa: ARG001 - MkDocs hook signature
-    # MkDocs loads this file again for every rebuild, Material's module only once: wrap only once.
-    if not hasattr(SearchIndex.add_entry_from_context, "seen"):
+    # Only `mkdocs serve` builds more than once in a process. MkDocs loads this file again for
+    # every rebuild, Material's module only once: wrap only once.
+    if command == "serve" and not hasattr(SearchIndex.add_entry_from_context, "seen"):
         SearchIndex.add_entry_from_context = remembering(SearchIndex.add_entry_from_context)
 
 

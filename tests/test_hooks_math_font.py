@@ -2,9 +2,9 @@
 
 from fontTools.ttLib import TTFont
 
-from hooks.math_font import FONT, characters_in, subset_font, with_italics
-from hooks.math_variants import apply_variants, styled_char
-from hooks.render_math import render_math
+from math_font import FONT, characters_in, subset_font, with_italics
+from math_variants import apply_variants, styled_char
+from katex_math import render_math
 
 
 def test_styled_letters_use_unicode_math_alphanumerics():

@@ -6,7 +6,7 @@ import jinja2
 from material.plugins.search.plugin import SearchIndex
 from mkdocs.structure.toc import get_toc
 
-from hooks import rebuild_cache
+import rebuild_cache
 
 SEARCH_CONFIG = {"lang": ["zh", "en"], "separator": r"[\s\-]+", "pipeline": ["stemmer"], "fields": {}}
 

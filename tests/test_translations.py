@@ -7,28 +7,29 @@ from pathlib import Path
 
 import pytest
 
-from markdown_blocks import ROOT, parse_blocks, read_fences
+from markdown_blocks import ROOT, mkdocs_yml, parse_blocks, read_fences
+from site_facts import language_roots
 
 DOCS = ROOT / "docs"
-LANGUAGES = ("zh", "en")
+LANGUAGES = tuple(language_roots(mkdocs_yml()["extra"]["alternate"]))  # ("zh", "en"): docs/zh/, docs/en/
 ANCHOR = re.compile(r"^#{1,6} .*\{ *#(?P<anchor>[A-Za-z0-9_-]+)[^}]*\} *$", re.MULTILINE)
 
 
-# Page names without the language suffix: "basics" for basics.zh.md and basics.en.md.
-PAGES = sorted({str(p.relative_to(DOCS).with_name(p.name.split(".")[0])) for p in DOCS.glob("**/*.md")})
+# Page names below a language's folder: "basics" for docs/zh/basics.md and docs/en/basics.md.
+PAGES = sorted({str(p.relative_to(DOCS / language).with_suffix("")) for language in LANGUAGES
+                for p in (DOCS / language).glob("**/*.md")})
 
 
-def missing_translations(docs: Path = DOCS) -> list[str]:
+def missing_translations(docs: Path = DOCS, languages: tuple[str, ...] = LANGUAGES) -> list[str]:
     problems = []
-    for page in sorted(docs.glob("**/*.md")):
-        parts = page.name.split(".")
-        if len(parts) != 3 or parts[1] not in LANGUAGES:
-            problems.append(f"{page.relative_to(docs)}: a page is named <name>.zh.md or <name>.en.md")
-            continue
-        for other in LANGUAGES:
-            twin = page.with_name(f"{parts[0]}.{other}.md")
-            if not twin.exists():
-                problems.append(f"{page.relative_to(docs)} has no translation {twin.relative_to(docs)}")
+    for language in languages:
+        for page in sorted((docs / language).glob("**/*")):
+            if page.is_dir() or page.suffix not in {".md", ".ipynb"}:
+                continue
+            for other in languages:
+                twin = docs / other / page.relative_to(docs / language)
+                if not twin.exists():
+                    problems.append(f"{page.relative_to(docs)} has no translation {twin.relative_to(docs)}")
     return problems
 
 
@@ -37,8 +38,10 @@ def test_every_page_exists_in_both_languages():
 
 
 def test_a_missing_translation_is_reported_by_name(tmp_path):
-    (tmp_path / "lonely.zh.md").write_text("# 孤单\n")
-    assert missing_translations(tmp_path) == ["lonely.zh.md has no translation lonely.en.md"]
+    for language in ("zh", "en"):
+        (tmp_path / language).mkdir()
+    (tmp_path / "zh" / "lonely.md").write_text("# 孤单\n")
+    assert missing_translations(tmp_path, ("zh", "en")) == ["zh/lonely.md has no translation en/lonely.md"]
 
 
 def code_without_comments(code: str) -> str:
@@ -49,7 +52,7 @@ def code_without_comments(code: str) -> str:
 
 
 def twins(name: str) -> tuple[Path, Path]:
-    return DOCS / f"{name}.zh.md", DOCS / f"{name}.en.md"
+    return DOCS / "zh" / f"{name}.md", DOCS / "en" / f"{name}.md"
 
 
 @pytest.mark.parametrize("name", PAGES)

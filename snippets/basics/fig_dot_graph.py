@@ -1,14 +1,9 @@
 """Figure: the graph recorded for y = 2 * torch.dot(x, x), drawn from y.grad_fn."""
 
-import sys
-from pathlib import Path
+import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import torch  # noqa: E402
-
-from autograd_graph import draw_graph, read_graph  # noqa: E402
-from figure_style import save_figure  # noqa: E402
+from autograd_graph import draw_graph, read_graph
+from figure_style import save_figure
 
 
 def recorded_graph():

@@ -4,16 +4,10 @@ On each interval where the loop runs the same number of times and the same branc
 f(a) = k * a, so autograd's derivative is the constant k: a staircase on a log scale.
 """
 
-import sys
-from pathlib import Path
+import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import torch  # noqa: E402
-
-from control_flow import f  # noqa: E402
-from figure_style import save_figure  # noqa: E402
+from control_flow import f
+from figure_style import save_figure
 
 POINTS_PER_SIDE = 600
 SMALLEST = 0.05  # |a| below this only adds ever narrower steps near 0 (f(0) never returns)

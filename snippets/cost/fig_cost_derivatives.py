@@ -5,15 +5,8 @@ elements. Right: one gradient, one Hessian-vector product and a whole Hessian of
 No timing happens here: the script only reads the committed measurements.
 """
 
-import sys
-from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
-
-from cost_data import machine_note, read_measurements, series  # noqa: E402
-from figure_style import save_figure  # noqa: E402
+from cost_data import machine_note, read_measurements, series
+from figure_style import save_figure
 
 ELEMENTWISE = [
     ("value", "f(x)", "o"),

@@ -4,15 +4,8 @@ Tall: 4 inputs, many outputs; wide: many inputs, 4 outputs. No timing happens he
 only reads the committed measurements (see measure_cost.py).
 """
 
-import sys
-from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
-
-from cost_data import machine_note, read_measurements, series  # noqa: E402
-from figure_style import save_figure  # noqa: E402
+from cost_data import machine_note, read_measurements, series
+from figure_style import save_figure
 
 PANELS = [
     ("tall", "outputs", "tall Jacobian: 4 inputs, many outputs", "number of outputs"),

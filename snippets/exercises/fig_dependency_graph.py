@@ -1,11 +1,6 @@
 """Figure: the dependency graph of f(x) = log(x**2) * sin(x) + 1/x, each edge labelled with its local derivative."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from figure_style import save_figure  # noqa: E402
+from figure_style import save_figure
 
 # One node per named variable of chain_rule.intermediates, placed left (x) to right (f).
 NODES = {

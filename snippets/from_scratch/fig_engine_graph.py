@@ -5,15 +5,8 @@ backward: every box shows a node's value v and its gradient g = df/d(node); ever
 from an input to the node computed from it and is labelled with the local derivative.
 """
 
-import sys
-from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
-
-from engine import Value, topological_order  # noqa: E402
-from figure_style import save_figure  # noqa: E402
+from engine import Value, topological_order
+from figure_style import save_figure
 
 TITLE = "f(x) = log(x**2) * sin(x) + 1/x  at x = 2"
 

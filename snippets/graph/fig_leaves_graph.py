@@ -4,15 +4,10 @@ Two leaves that require gradients (a, b) and one constant (c). The constant has 
 MulBackward0 that uses it lists ``(None, 0)`` in its ``next_functions``; a dashed box marks that slot.
 """
 
-import sys
-from pathlib import Path
+import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import torch  # noqa: E402
-
-from autograd_graph import draw_graph, read_graph  # noqa: E402
-from figure_style import save_figure  # noqa: E402
+from autograd_graph import draw_graph, read_graph
+from figure_style import save_figure
 
 TITLE = "z = ((a * b + b.exp()) * c).sum()"
 

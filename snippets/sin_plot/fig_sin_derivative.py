@@ -3,17 +3,10 @@
 The computation and the drawing are the regions of sin_derivative.py that the page shows.
 """
 
-import sys
-from pathlib import Path
+import matplotlib.pyplot as plt
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from figure_style import save_figure  # noqa: E402
-from sin_derivative import plot_sin_and_derivative, sin_and_derivative  # noqa: E402
+from figure_style import save_figure
+from sin_derivative import plot_sin_and_derivative, sin_and_derivative
 
 
 def draw(theme):
