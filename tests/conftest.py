@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
+from markdown_blocks import ROOT
 from site_build import build
+
+# The shared helpers of the figure scripts (figure_style, autograd_graph), importable as the figure
+# runner (hooks/figures.py) makes them.
+sys.path.insert(0, str(ROOT / "snippets"))
 
 
 @pytest.fixture(scope="session")

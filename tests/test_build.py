@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import filecmp
 import json
+import os
 import re
+import subprocess
 
 import pytest
 
@@ -20,7 +23,7 @@ def test_strict_build_passes(site):
 
 
 def test_every_page_is_built_in_both_languages(site):
-    pages = sorted(p.name.split(".")[0] for p in (ROOT / "docs").glob("*.zh.md"))
+    pages = sorted(p.stem for p in (ROOT / "docs" / "zh").glob("*.md"))
     for name in pages:
         folder = "" if name == "index" else f"{name}/"
         assert (site / folder / "index.html").exists(), f"no Chinese page for {name}"
@@ -69,8 +72,8 @@ def test_repository_link_makes_no_github_api_call(site):
 def test_edit_links_point_at_the_language_file(site):
     zh = (site / "basics" / "index.html").read_text(encoding="utf-8")
     en = (site / "en" / "basics" / "index.html").read_text(encoding="utf-8")
-    assert "/edit/main/docs/basics.zh.md" in zh
-    assert "/edit/main/docs/basics.en.md" in en
+    assert "/edit/main/docs/zh/basics.md" in zh
+    assert "/edit/main/docs/en/basics.md" in en
 
 
 def test_language_switcher_links_the_same_page(site):
@@ -105,13 +108,17 @@ def test_each_language_has_its_own_search_index(site):
     pages = {p.parent.relative_to(site).as_posix() + "/" for p in site.rglob("index.html")} - {"./"}
     assert chinese == {p for p in pages if not p.startswith("en/")} | {""}
     assert english == {p for p in pages if p.startswith("en/")}
-    assert indexes[""]["config"] == indexes["en/"]["config"]
+    assert indexes[""]["config"]["lang"] == ["zh", "en"] and indexes["en/"]["config"]["lang"] == ["en"]
 
 
 def test_sitemap_date_comes_from_the_last_commit(site):
-    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
-    dates = set(re.findall(r"<lastmod>([^<]+)</lastmod>", sitemap))
-    assert len(dates) <= 1
+    # The build dates its pages by SOURCE_DATE_EPOCH, the last commit's time, not today's date.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH") or subprocess.run(
+        ["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    last_commit = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).strftime("%Y-%m-%d")
+    for sitemap in (site / "sitemap.xml", site / "en" / "sitemap.xml"):
+        dates = set(re.findall(r"<lastmod>([^<]+)</lastmod>", sitemap.read_text(encoding="utf-8")))
+        assert dates == {last_commit}, sitemap
 
 
 def test_two_builds_are_byte_identical(site, tmp_path):

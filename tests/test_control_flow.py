@@ -2,6 +2,7 @@
 
 import importlib.util
 import math
+import sys
 from pathlib import Path
 
 import torch
@@ -11,6 +12,9 @@ SNIPPETS = Path(__file__).resolve().parent.parent / "snippets" / "control_flow"
 
 
 def load(name):
+    # As the figure runner runs it: its own folder and snippets/ (tests/conftest.py) on the path.
+    if str(SNIPPETS) not in sys.path:
+        sys.path.insert(0, str(SNIPPETS))
     spec = importlib.util.spec_from_file_location(f"control_flow_{name}", SNIPPETS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -51,7 +51,7 @@ def lesson_control_flow(a):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_exercise_is_a_question_box_with_a_folded_answer(lang):
-    text = (ROOT / "docs" / f"exercises.{lang}.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / lang / "exercises.md").read_text(encoding="utf-8")
     label, answer = ("练习", "答案") if lang == "zh" else ("Exercise", "Answer")
     questions = re.findall(rf'^!!! question "{label} (\d+)"$', text, re.M)
     assert questions == [str(n) for n in range(1, 10)]
@@ -65,8 +65,8 @@ def test_every_exercise_is_a_question_box_with_a_folded_answer(lang):
 
 def test_both_pages_show_the_same_code():
     fence = re.compile(r"^( *)```python\n(.*?)^\1```$", re.M | re.S)
-    zh = [body for _, body in fence.findall((ROOT / "docs" / "exercises.zh.md").read_text(encoding="utf-8"))]
-    en = [body for _, body in fence.findall((ROOT / "docs" / "exercises.en.md").read_text(encoding="utf-8"))]
+    zh = [body for _, body in fence.findall((ROOT / "docs" / "zh" / "exercises.md").read_text(encoding="utf-8"))]
+    en = [body for _, body in fence.findall((ROOT / "docs" / "en" / "exercises.md").read_text(encoding="utf-8"))]
     assert len(zh) == len(en) == 19
     assert zh == en
 

@@ -1,4 +1,5 @@
-"""docs/glossary.*.md: both languages list the same terms, every PyTorch name exists, every link has a target."""
+"""docs/<lang>/glossary.md: both languages list the same terms, and every PyTorch name exists.
+(Its links are checked by the strict build.)"""
 
 import inspect
 import re
@@ -8,18 +9,12 @@ import pytest
 import torch
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-# The pages of the course (the plan in mkdocs.yml's nav).
-PAGES = {
-    "index.md", "basics.md", "graph-and-leaves.md", "backward-twice.md", "non-scalar-backward.md", "detach.md",
-    "control-flow.md", "gradient-of-scalar-function.md", "sin-derivative.md", "exercises.md", "errors.md",
-    "glossary.md", "from-scratch.md", "forward-mode.md", "about.md",
-}
 ROW = re.compile(r'^\| <span id="(?P<anchor>[a-z0-9-]+)"></span>(?P<cells>.*)\|\s*$')
 
 
 def rows(language):
     found = []
-    for line in (DOCS / f"glossary.{language}.md").read_text(encoding="utf-8").splitlines():
+    for line in (DOCS / language / "glossary.md").read_text(encoding="utf-8").splitlines():
         match = ROW.match(line)
         if match:
             cells = [c.strip() for c in match.group("cells").split(" | ")]
@@ -63,14 +58,6 @@ def test_every_pytorch_name_exists(language):
             if keywords:
                 parameters = inspect.signature(obj).parameters
                 assert all(k in parameters for k in keywords), name
-
-
-@pytest.mark.parametrize("language", ["zh", "en"])
-def test_links_point_to_pages_of_the_course(language):
-    text = (DOCS / f"glossary.{language}.md").read_text(encoding="utf-8")
-    targets = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text)
-    assert targets
-    assert set(targets) <= PAGES, set(targets) - PAGES
 
 
 def test_version_counter_goes_up_by_one_per_in_place_change():

@@ -35,7 +35,7 @@ def run(project, *args):
 
 
 def test_a_changed_digit_in_a_real_page_fails_naming_the_page(project):
-    text = (ROOT / "docs" / "basics.zh.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "zh" / "basics.md").read_text(encoding="utf-8")
     assert "tensor([ 0.,  4.,  8., 12.])" in text
     page(project, text.replace("tensor([ 0.,  4.,  8., 12.])", "tensor([ 0.,  4.,  9., 12.])"), "basics.zh.md")
     result = run(project)

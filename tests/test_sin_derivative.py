@@ -68,7 +68,7 @@ def test_published_figure_has_the_autograd_curve(site):
 def test_figure_script_uses_the_functions_the_page_shows():
     source = FIGURE_SCRIPT.read_text(encoding="utf-8")
     assert "from sin_derivative import plot_sin_and_derivative, sin_and_derivative" in source
-    for page in ("sin-derivative.zh.md", "sin-derivative.en.md"):
+    for page in ("zh/sin-derivative.md", "en/sin-derivative.md"):
         text = (ROOT / "docs" / page).read_text(encoding="utf-8")
         assert '--8<-- "snippets/sin_plot/sin_derivative.py:derivative"' in text
         assert '--8<-- "snippets/sin_plot/sin_derivative.py:plot"' in text
