@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mkdocs.exceptions import PluginError
 
@@ -62,6 +63,9 @@ def on_config(config):
     extra["language_folders"] = folders
     extra["language_root"] = root
     extra["site_root"] = site_root
+    # Material keeps the reader's choices (colour scheme, …) in localStorage under this path: the
+    # site's root for every language, so a choice made on a Chinese page holds on the English one.
+    extra["scope"] = urlsplit(site_root).path
     up = "../" * root.count("/")
     for entry in extra["alternate"]:
         entry["link"] = (up + folders[entry["lang"]]) or "./"
