@@ -1,0 +1,147 @@
+"""Claims of docs/run-yourself.*.md: the version it states, the index it names, and what it says of the chapters."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from hooks import chapter_notebooks
+from markdown_blocks import ROOT, expand_includes, parse_blocks
+
+DOCS = ROOT / "docs"
+PAGES = [DOCS / "run-yourself.zh.md", DOCS / "run-yourself.en.md"]
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def pinned_torch() -> str:
+    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("torch=="):
+            return line.removeprefix("torch==").strip()
+    raise AssertionError("requirements.txt pins no torch")
+
+
+def chapter_code(name: str) -> str:
+    """Everything the Chinese page's Python blocks run, includes expanded."""
+    return "".join(expand_includes(block.code) for block in parse_blocks(DOCS / f"{name}.zh.md"))
+
+
+def chapters_whose_code(pattern: str) -> set[str]:
+    return {
+        path.name.split(".")[0]
+        for path in DOCS.glob("*.zh.md")
+        if path.name != "run-yourself.zh.md" and re.search(pattern, chapter_code(path.name.split(".")[0]))
+    }
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_torch_version_the_commands_install_is_the_pin(page):
+    text = page.read_text(encoding="utf-8")
+    pin = pinned_torch()
+    installs = re.findall(r"torch==([\w.+]+)", text)
+    assert installs and set(installs) == {pin}
+    assert f"torch {pin}" in text
+    # The wheel file name a reader is told to look for, and the version string the check prints.
+    assert re.findall(r"torch-([\d.]+)\+cpu", text) == [pin]
+    assert f"`{pin}+cpu`" in text
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_the_cpu_index_is_the_one_ci_installs_from(page):
+    workflow = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
+    assert workflow["env"]["PIP_EXTRA_INDEX_URL"] == CPU_INDEX
+    text = page.read_text(encoding="utf-8")
+    urls = set(re.findall(r"https://download\.pytorch\.org/\S*?(?=[`\s)]|$)", text))
+    assert urls == {CPU_INDEX}
+
+
+def test_the_installed_torch_is_the_pinned_cpu_build():
+    version = Version(torch.__version__)
+    assert version.public == pinned_torch()
+    assert torch.version.cuda is None, "the page says None means a build without CUDA"
+
+
+def test_the_pin_without_a_label_matches_the_cpu_build_which_sorts_above_the_plain_version():
+    pin = pinned_torch()
+    assert Version(f"{pin}+cpu") in SpecifierSet(f"=={pin}")
+    assert Version(pin) in SpecifierSet(f"=={pin}")
+    assert Version(f"{pin}+cpu") > Version(pin)  # what makes --extra-index-url pick the CPU build
+
+
+def test_torch_needs_python_3_10_and_does_not_bring_numpy():
+    requires_python = SpecifierSet(importlib.metadata.metadata("torch")["Requires-Python"])
+    assert "3.10" in requires_python and "3.9" not in requires_python
+    torch_needs = {Requirement(r).name for r in importlib.metadata.requires("torch") or []}
+    assert "numpy" not in torch_needs
+    assert "numpy" in {Requirement(r).name for r in importlib.metadata.requires("matplotlib") or []}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "chapters"),
+    [
+        (r"\bmatplotlib\b", {"sin-derivative"}),
+        (r"\bnumpy\b|\.numpy\(\)", {"detach", "errors", "sin-derivative"}),
+        (r"\btorch\.func\b", {"exercises", "forward-mode"}),
+        (r"\binference_mode\b", {"detach"}),
+        (r"\.zero_grad\(", {"backward-twice", "errors"}),
+    ],
+)
+def test_the_page_names_the_chapters_whose_code_uses_it(pattern, chapters):
+    assert chapters_whose_code(pattern) == chapters
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for name in chapters:
+            assert f"]({name}.md" in text, f"{page.name} does not link {name}"
+
+
+def test_seeded_chapters_are_the_ones_named_under_random_numbers():
+    seeded = chapters_whose_code(r"manual_seed|Generator\(\)")
+    assert seeded == {"control-flow", "gradient-of-scalar-function", "errors", "exercises", "forward-mode"}
+    for page in PAGES:
+        section = page.read_text(encoding="utf-8").split("{ #older-torch }")[1].split("{ #summary }")[0]
+        assert {name for name in seeded if f"]({name}.md" in section} == seeded
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_mirrors_are_simple_indexes_and_no_registry_host_is_named(page):
+    text = page.read_text(encoding="utf-8")
+    mirrors = re.findall(r"`(https://[^`]*/simple/?)`", text)
+    assert len(set(mirrors)) == 4
+    assert all(url.startswith("https://") for url in mirrors)
+    for host in ("pypi.org", "pythonhosted.org", "registry.npmjs.org", "deb.debian.org"):
+        assert host not in text
+
+
+def images_shown(notebook) -> int:
+    return sum(1 for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs if "image/png" in out.get("data", {}))
+
+
+def test_the_sin_chapter_shows_its_figures_in_jupyter_once_the_agg_lines_are_deleted(tmp_path):
+    line = 'matplotlib.use("Agg")\n'
+    for language in ("zh", "en"):
+        assert (DOCS / f"sin-derivative.{language}.md").read_text(encoding="utf-8").count(line) == 2
+    notebook = chapter_notebooks.chapter_notebook(DOCS / "sin-derivative.zh.md", "zh")
+    assert sum(cell.source.count(line) for cell in notebook.cells if cell.cell_type == "code") == 2
+    shown = {}
+    for deleted in (False, True):
+        copy = chapter_notebooks.chapter_notebook(DOCS / "sin-derivative.zh.md", "zh")
+        if deleted:
+            for cell in copy.cells:
+                cell.source = cell.source.replace(line, "")
+        specs = KernelSpecManager(kernel_dirs=[], ensure_native_kernel=True)
+        manager = KernelManager(kernel_name="python3", kernel_spec_manager=specs)
+        NotebookClient(copy, km=manager, timeout=300, allow_errors=True,
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+        shown[deleted] = images_shown(copy)
+    assert shown[False] == 0, "with Agg the figures stay in memory"
+    assert shown[True] > 0, "without the two lines Jupyter shows them"
