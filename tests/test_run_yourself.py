@@ -16,11 +16,11 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from hooks import chapter_notebooks
+import chapter_notebooks
 from markdown_blocks import ROOT, expand_includes, parse_blocks
 
 DOCS = ROOT / "docs"
-PAGES = [DOCS / "run-yourself.zh.md", DOCS / "run-yourself.en.md"]
+PAGES = [DOCS / "zh" / "run-yourself.md", DOCS / "en" / "run-yourself.md"]
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 
@@ -33,14 +33,14 @@ def pinned_torch() -> str:
 
 def chapter_code(name: str) -> str:
     """Everything the Chinese page's Python blocks run, includes expanded."""
-    return "".join(expand_includes(block.code) for block in parse_blocks(DOCS / f"{name}.zh.md"))
+    return "".join(expand_includes(block.code) for block in parse_blocks(DOCS / "zh" / f"{name}.md"))
 
 
 def chapters_whose_code(pattern: str) -> set[str]:
     return {
-        path.name.split(".")[0]
-        for path in DOCS.glob("*.zh.md")
-        if path.name != "run-yourself.zh.md" and re.search(pattern, chapter_code(path.name.split(".")[0]))
+        path.stem
+        for path in (DOCS / "zh").glob("*.md")
+        if path.stem != "run-yourself" and re.search(pattern, chapter_code(path.stem))
     }
 
 
@@ -129,12 +129,12 @@ def images_shown(notebook) -> int:
 def test_the_sin_chapter_shows_its_figures_in_jupyter_once_the_agg_lines_are_deleted(tmp_path):
     line = 'matplotlib.use("Agg")\n'
     for language in ("zh", "en"):
-        assert (DOCS / f"sin-derivative.{language}.md").read_text(encoding="utf-8").count(line) == 2
-    notebook = chapter_notebooks.chapter_notebook(DOCS / "sin-derivative.zh.md", "zh")
+        assert (DOCS / language / "sin-derivative.md").read_text(encoding="utf-8").count(line) == 2
+    notebook = chapter_notebooks.chapter_notebook(DOCS / "zh" / "sin-derivative.md", "zh")
     assert sum(cell.source.count(line) for cell in notebook.cells if cell.cell_type == "code") == 2
     shown = {}
     for deleted in (False, True):
-        copy = chapter_notebooks.chapter_notebook(DOCS / "sin-derivative.zh.md", "zh")
+        copy = chapter_notebooks.chapter_notebook(DOCS / "zh" / "sin-derivative.md", "zh")
         if deleted:
             for cell in copy.cells:
                 cell.source = cell.source.replace(line, "")
