@@ -37,9 +37,9 @@ def draw(theme):
 
     fig, axes = plt.subplots(figsize=(6.0, 4.4))
     axes.add_patch(Circle((0, 0), LIMIT, fill=False, edgecolor=norm_colour, linestyle="--", linewidth=1.0))
-    axes.add_patch(
-        Rectangle((-LIMIT, -LIMIT), 2 * LIMIT, 2 * LIMIT, fill=False, edgecolor=value_colour, linestyle=":", linewidth=1.2)
-    )
+    square = Rectangle((-LIMIT, -LIMIT), 2 * LIMIT, 2 * LIMIT, fill=False, edgecolor=value_colour, linestyle=":")
+    square.set_linewidth(1.2)
+    axes.add_patch(square)
     for (x, y), colour, label in [
         (GRADIENT, original, r"$\mathbf{g}$"),
         (by_value, value_colour, "clip_grad_value_(g, 1)"),
