@@ -71,7 +71,8 @@ def test_printed_table_shows_the_stated_conventions(lang):
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_kinks_take_one_side_and_clamp_counts_its_boundary_as_inside(dtype):
     assert grad_at(torch.relu, 0.0, dtype).item() == 0.0
-    assert grad_at(torch.abs, 0.0, dtype).item() == 0.0
+    assert grad_at(torch.abs, 0.0, dtype).item() == 0.0 == torch.sign(torch.tensor(0.0, dtype=dtype)).item()
+    assert grad_at(torch.abs, [-2.0, 2.0], dtype).tolist() == [-1.0, 1.0]  # neither side's slope at 0
     # clamp lets the gradient through at both bounds, whichever way they are given
     assert grad_at(lambda x: x.clamp(min=0), 0.0, dtype).item() == 1.0
     assert grad_at(lambda x: x.clamp(max=0), 0.0, dtype).item() == 1.0
