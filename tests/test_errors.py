@@ -30,6 +30,8 @@ ANCHORS = [
     "requires-grad-non-leaf",
     "unused-input",
     "shape-mismatch",
+    "returned-nan",
+    "non-finite-norm",
     "grad-is-none",
     "grad-accumulates",
     "float-equality",
@@ -182,6 +184,39 @@ def shape_mismatch():
     y.backward(torch.ones(4))
 
 
+def returned_nan():
+    x = torch.tensor([-1.0, 0.0, 4.0], requires_grad=True)
+    with torch.autograd.detect_anomaly():
+        torch.where(x > 0, x.sqrt(), 0.0).sum().backward()
+
+
+def anomaly_warning_first_line(action) -> str:
+    """The first line of the warning anomaly mode adds to a failing backward (the rest is a traceback)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError):
+            action()
+    (detected,) = [w for w in caught if str(w.message).startswith("Error detected in")]
+    return f"{detected.category.__name__}: {str(detected.message).splitlines()[0]}"
+
+
+def without_warnings(action):
+    """The action with anomaly mode's warnings silenced (they hold file paths; the message is what counts)."""
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            action()
+
+    return run
+
+
+def non_finite_norm():
+    w = torch.nn.Parameter(torch.ones(3))
+    w.grad = torch.tensor([1.0, float("nan"), 2.0])
+    torch.nn.utils.clip_grad_norm_([w], max_norm=1.0, error_if_nonfinite=True)
+
+
 # For each entry, the messages in the order the page quotes them.
 TRIGGERS = {
     "scalar-outputs": [lambda: raised(scalar_outputs)],
@@ -199,6 +234,8 @@ TRIGGERS = {
     "requires-grad-non-leaf": [lambda: raised(requires_grad_non_leaf)],
     "unused-input": [lambda: raised(unused_input)],
     "shape-mismatch": [lambda: raised(shape_mismatch)],
+    "returned-nan": [lambda: raised(without_warnings(returned_nan)), lambda: anomaly_warning_first_line(returned_nan)],
+    "non-finite-norm": [lambda: raised(non_finite_norm)],
 }
 
 CASES = [(anchor, i) for anchor, triggers in TRIGGERS.items() for i in range(len(triggers))]
@@ -413,3 +450,82 @@ def test_accumulating_losses_divided_by_k_gives_the_full_batch_gradient():
     for xb, yb in zip(data.chunk(k), targets.chunk(k)):
         (((xb @ w - yb) ** 2).mean() / k).backward()
     torch.testing.assert_close(w.grad, full)
+
+
+# --- the two entries on nan gradients --------------------------------------------------------------
+
+
+def test_without_anomaly_detection_the_nan_gradient_is_silent():
+    x = torch.tensor([-1.0, 0.0, 4.0], requires_grad=True)
+    torch.where(x > 0, x.sqrt(), 0.0).sum().backward()
+    assert x.grad[:2].isnan().all() and x.grad[2].item() == 0.25
+
+
+def test_the_anomaly_traceback_follows_the_first_line_of_the_warning():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError):
+            returned_nan()
+    (detected,) = [str(w.message) for w in caught if str(w.message).startswith("Error detected in")]
+    assert "Traceback of forward call that caused the error" in detected
+    assert "x.sqrt()" in detected  # the forward line that created SqrtBackward0
+
+
+def test_nan_to_num_on_a_shared_gradient_throws_away_the_good_terms():
+    w = torch.tensor(1.0, requires_grad=True)
+    data = torch.tensor([-1.0, 0.0, 4.0])
+    z = w * data
+    torch.where(z > 0, z.sqrt(), 0.0).sum().backward()
+    assert torch.nan_to_num(w.grad).item() == 0.0
+    w.grad = None
+    z = w * data
+    safe_z = torch.where(z > 0, z, 1.0)
+    torch.where(z > 0, safe_z.sqrt(), 0.0).sum().backward()
+    assert w.grad.item() == 1.0  # d/dw sqrt(4w) at w = 1
+
+
+@pytest.mark.parametrize(
+    ("fn", "point"),
+    [
+        (torch.sqrt, 0.0),
+        (lambda x: x**0.5, 0.0),
+        (torch.log, 0.0),
+        (lambda x: 1 / x, 0.0),
+        (torch.asin, 1.0),
+        (torch.asin, -1.0),
+        (torch.acos, 1.0),
+        (torch.acos, -1.0),
+    ],
+    ids=["sqrt", "pow-0.5", "log", "reciprocal", "asin+1", "asin-1", "acos+1", "acos-1"],
+)
+def test_named_sources_have_an_infinite_derivative_that_where_turns_into_nan(fn, point):
+    x = torch.tensor(point, requires_grad=True)
+    fn(x).backward()
+    assert x.grad.isinf()
+    x.grad = None
+    torch.where(x != point, fn(x), 0.0).backward()
+    assert x.grad.isnan()
+
+
+def test_hand_written_distance_of_coinciding_points_is_nan():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    b = torch.tensor([1.0, 2.0])
+    ((a - b) ** 2).sum().sqrt().backward()
+    assert a.grad.isnan().all()
+
+
+def test_clipping_with_a_nan_or_inf_gradient_spoils_every_component():
+    w = torch.nn.Parameter(torch.ones(3))
+    w.grad = torch.tensor([1.0, float("nan"), 2.0])
+    assert torch.nn.utils.clip_grad_norm_([w], max_norm=1.0).isnan()
+    assert w.grad.isnan().all()
+    w.grad = torch.tensor([1.0, float("inf"), 2.0])
+    with pytest.raises(RuntimeError, match="is non-finite, so it cannot be clipped"):
+        torch.nn.utils.clip_grad_norm_([w], max_norm=1.0, error_if_nonfinite=True)
+    assert torch.nn.utils.clip_grad_norm_([w], max_norm=1.0).isinf()
+    assert w.grad[1].isnan() and torch.equal(w.grad[[0, 2]], torch.zeros(2))
+
+
+def test_float16_overflows_above_65504():
+    assert torch.finfo(torch.float16).max == 65504.0
+    assert torch.tensor(300.0, dtype=torch.float16).pow(2).isinf()

@@ -1,0 +1,474 @@
+"""Claims of docs/nan-gradients.*.md, beyond the outputs its blocks print.
+
+The page's conventions table is read back from both languages and compared with the values its prose
+states, so a torch release that changes a convention fails here with the rule it breaks.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import pytest
+import torch
+import torch.nn.functional as F
+from markdown_blocks import ROOT, parse_blocks
+
+PAGES = {lang: ROOT / "docs" / lang / "nan-gradients.md" for lang in ("zh", "en")}
+INF, NAN = math.inf, math.nan
+
+
+def grad_at(fn, values, dtype=torch.float32):
+    x = torch.tensor(values, dtype=dtype, requires_grad=True)
+    fn(x).sum().backward()
+    return x.grad
+
+
+def same(a, b) -> bool:
+    """Equal as floats, nan equal to nan."""
+    return torch.equal(torch.as_tensor(a).isnan(), torch.as_tensor(b).isnan()) and torch.equal(
+        torch.as_tensor(a).nan_to_num(0.0), torch.as_tensor(b).nan_to_num(0.0)
+    )
+
+
+# --- the conventions table ----------------------------------------------------------------------
+
+# What the prose says each row shows: (input, gradient).
+STATED = {
+    "relu(x)": (0.0, 0.0),
+    "abs(x)": (0.0, 0.0),
+    "clamp(x, min=0)": (0.0, 1.0),
+    "maximum(x, 0)": (0.0, 0.5),
+    "clamp(x, 0, 1)": (1.0, 1.0),
+    "sqrt(x)": (0.0, INF),
+    "norm(x)": ([0.0, 0.0], [0.0, 0.0]),
+    "vector_norm(x)": ([0.0, 0.0], [0.0, 0.0]),
+    "sqrt((x * x).sum())": ([0.0, 0.0], [NAN, NAN]),
+    "max(x)": ([1.0, 3.0, 3.0], [0.0, 0.5, 0.5]),
+    "amax(x)": ([1.0, 3.0, 3.0], [0.0, 0.5, 0.5]),
+    "x.max(dim=0).values": ([1.0, 3.0, 3.0], [0.0, 1.0, 0.0]),
+}
+
+
+def printed_table(lang):
+    first = parse_blocks(PAGES[lang])[0]
+    rows = {}
+    for line in first.expected.body.splitlines()[1:]:
+        name, values, grad = line[:22].strip(), line[22:40].strip(), line[40:].strip()
+        rows[name] = (eval(values, {}, {}), eval(grad, {"inf": INF, "nan": NAN}, {}))  # noqa: S307 - our own page
+    return rows
+
+
+@pytest.mark.parametrize("lang", PAGES)
+def test_printed_table_shows_the_stated_conventions(lang):
+    rows = printed_table(lang)
+    assert list(rows) == list(STATED)
+    for name, (values, grad) in STATED.items():
+        assert rows[name][0] == values, name
+        assert same(rows[name][1], grad), name
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_kinks_take_one_side_and_clamp_counts_its_boundary_as_inside(dtype):
+    assert grad_at(torch.relu, 0.0, dtype).item() == 0.0
+    assert grad_at(torch.abs, 0.0, dtype).item() == 0.0 == torch.sign(torch.tensor(0.0, dtype=dtype)).item()
+    assert grad_at(torch.abs, [-2.0, 2.0], dtype).tolist() == [-1.0, 1.0]  # neither side's slope at 0
+    # clamp lets the gradient through at both bounds, whichever way they are given
+    assert grad_at(lambda x: x.clamp(min=0), 0.0, dtype).item() == 1.0
+    assert grad_at(lambda x: x.clamp(max=0), 0.0, dtype).item() == 1.0
+    assert torch.equal(grad_at(lambda x: x.clamp(-1, 1), [-1.0, 1.0], dtype), torch.ones(2, dtype=dtype))
+    # ... and only there: just outside, nothing
+    assert grad_at(lambda x: x.clamp(min=0), -1e-3, dtype).item() == 0.0
+
+
+def test_maximum_and_minimum_split_between_equal_inputs():
+    a = torch.tensor([2.0, 1.0, 3.0], requires_grad=True)
+    b = torch.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    torch.maximum(a, b).sum().backward()
+    assert a.grad.tolist() == [0.5, 0.0, 1.0] and b.grad.tolist() == [0.5, 1.0, 0.0]
+    assert grad_at(lambda x: torch.minimum(x, torch.tensor(0.0)), 0.0).item() == 0.5
+
+
+def test_one_function_three_spellings_three_gradients_at_zero():
+    spellings = [torch.relu, lambda x: x.clamp(min=0), lambda x: torch.maximum(x, torch.tensor(0.0))]
+    xs = torch.tensor([-2.0, -0.5, 0.5, 2.0])
+    for fn in spellings:  # the same function away from 0
+        assert torch.equal(fn(xs), spellings[0](xs))
+        assert torch.equal(grad_at(fn, xs.tolist()), (xs > 0).float())
+    assert [grad_at(fn, 0.0).item() for fn in spellings] == [0.0, 1.0, 0.5]
+
+
+@pytest.mark.parametrize("size", [1, 2, 5])
+def test_norms_have_a_zero_gradient_at_the_zero_vector(size):
+    zeros = [0.0] * size
+    for norm in (torch.norm, torch.linalg.vector_norm, lambda x: torch.linalg.vector_norm(x, ord=2)):
+        assert torch.equal(grad_at(norm, zeros), torch.zeros(size))
+    assert grad_at(lambda x: (x * x).sum().sqrt(), zeros).isnan().all()
+    # away from zero both give x / ||x||
+    x = torch.arange(1.0, size + 1)
+    torch.testing.assert_close(grad_at(torch.norm, x.tolist()), grad_at(lambda t: (t * t).sum().sqrt(), x.tolist()))
+
+
+@pytest.mark.parametrize("ties", [2, 3, 4])
+def test_full_max_and_amax_split_evenly_among_ties_and_max_dim_picks_the_first(ties):
+    values = [1.0] + [3.0] * ties + [2.0]
+    share = torch.tensor([0.0] + [1.0 / ties] * ties + [0.0])
+    assert torch.allclose(grad_at(torch.max, values), share)
+    assert torch.allclose(grad_at(torch.amax, values), share)
+    assert torch.allclose(grad_at(lambda x: x.amax(dim=0), values), share)  # with or without dim
+    x = torch.tensor(values, requires_grad=True)
+    result = x.max(dim=0)
+    result.values.backward()
+    assert result.indices.item() == 1 == values.index(3.0)
+    assert x.grad.tolist() == [0.0, 1.0] + [0.0] * ties
+
+
+def test_max_dim_sends_the_gradient_to_its_indices_row_by_row():
+    x = torch.tensor([[3.0, 1.0, 3.0], [0.0, 2.0, 2.0]], requires_grad=True)
+    result = x.max(dim=1)
+    result.values.sum().backward()
+    expected = torch.zeros(2, 3)
+    expected[torch.arange(2), result.indices] = 1.0
+    assert result.indices.tolist() == [0, 1] and torch.equal(x.grad, expected)
+
+
+def test_amax_documents_the_even_split():
+    assert "evenly distribute gradients" in torch.amax.__doc__
+
+
+# --- inf times zero -------------------------------------------------------------------------------
+
+
+def test_hand_written_norm_multiplies_inf_by_zero():
+    x = torch.zeros(2, requires_grad=True)
+    s = (x * x).sum()
+    s.retain_grad()
+    s.sqrt().backward()
+    assert s.grad.isinf() and x.grad.isnan().all()
+    assert math.isnan(math.inf * 0.0)
+
+
+def test_three_spellings_of_the_squared_norm_at_zero_and_elsewhere():
+    spellings = [lambda a: torch.norm(a) ** 2, lambda a: (a * a).sum().sqrt() ** 2, lambda a: (a * a).sum()]
+    at_zero = [grad_at(fn, [0.0] * 3) for fn in spellings]
+    assert torch.equal(at_zero[0], torch.zeros(3)) and torch.equal(at_zero[2], torch.zeros(3))
+    assert at_zero[1].isnan().all()
+    a = torch.tensor([0.5, -1.0, 2.0])
+    for fn in spellings:  # away from zero all three agree with 2a
+        torch.testing.assert_close(grad_at(fn, a.tolist()), 2 * a)
+
+
+# --- the torch.where trap and the safe pattern ------------------------------------------------------
+
+
+def random_inputs():
+    """Seeded values with negatives, exact zeros and positives."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(200, generator=g)
+    x[::10] = 0.0
+    return x
+
+
+def analytic_grad(x):
+    """d/dx of sqrt(x) where x > 0, 0 elsewhere; 0 at x = 0 by the page's convention."""
+    return torch.where(x > 0, 0.5 / x.clamp(min=1e-30).sqrt(), torch.zeros(()))
+
+
+def test_where_trap_gives_nan_exactly_where_the_branch_was_not_selected():
+    x = random_inputs()
+    grad = grad_at(lambda t: torch.where(t > 0, t.sqrt(), 0.0), x.tolist())
+    assert torch.equal(grad.isnan(), x <= 0)
+    torch.testing.assert_close(grad[x > 0], analytic_grad(x)[x > 0])
+
+
+def test_where_sends_zero_to_the_unselected_positions_and_sqrt_turns_it_into_nan():
+    x = torch.tensor([-1.0, 0.0, 4.0], requires_grad=True)
+    s = x.sqrt()
+    y = torch.where(x > 0, s, 0.0)
+    assert torch.isnan(y).sum() == 0 and s[0].isnan()
+    (upstream,) = torch.autograd.grad(y.sum(), s, retain_graph=True)
+    assert upstream.tolist() == [0.0, 0.0, 1.0]
+    (grad,) = torch.autograd.grad(y.sum(), x)
+    assert same(grad, [NAN, NAN, 0.25])
+
+
+@pytest.mark.parametrize(
+    "guarded",
+    [lambda x: torch.where(x > 0, x.log(), 0.0), lambda x: torch.where(x != 0, 1 / x, 0.0)],
+    ids=["log", "reciprocal"],
+)
+def test_other_guarded_operations_give_nan_at_zero(guarded):
+    grad = grad_at(guarded, [-1.0, 0.0, 4.0])
+    assert grad[1].isnan() and not grad[0].isnan() and not grad[2].isnan()
+
+
+SAFE = {
+    "where": lambda x: torch.where(x > 0, torch.where(x > 0, x, 1.0).sqrt(), 0.0),
+    "clamp": lambda x: torch.where(x > 0, x.clamp(min=1e-12).sqrt(), 0.0),
+}
+
+
+@pytest.mark.parametrize("name", SAFE)
+def test_safe_pattern_keeps_the_forward_and_gives_the_analytic_gradient(name):
+    x = random_inputs()
+    trap = torch.where(x > 0, x.sqrt(), 0.0)
+    assert torch.equal(SAFE[name](x), trap)
+    grad = grad_at(SAFE[name], x.tolist())
+    assert torch.isfinite(grad).all()
+    torch.testing.assert_close(grad, analytic_grad(x))
+    assert torch.equal(grad[x <= 0], torch.zeros(int((x <= 0).sum())))
+
+
+def test_clamp_with_a_zero_bound_brings_the_nan_back_at_zero():
+    grad = grad_at(lambda x: torch.where(x > 0, x.clamp(min=0).sqrt(), 0.0), [-1.0, 0.0, 4.0])
+    assert same(grad, [0.0, NAN, 0.25])
+
+
+def test_nan_to_num_repairs_the_output_but_not_the_gradient():
+    x = torch.tensor([-1.0, 0.0, 4.0], requires_grad=True)
+    y = x.sqrt().nan_to_num(0.0)
+    assert y.tolist() == [0.0, 0.0, 2.0]
+    y.sum().backward()
+    assert same(x.grad, [NAN, INF, 0.25])
+
+
+# --- anomaly detection ----------------------------------------------------------------------------
+
+
+def run_quietly(action):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        action()
+    return [str(w.message) for w in caught]
+
+
+def trap_backward():
+    x = torch.tensor([-1.0, 0.0, 4.0], requires_grad=True)
+    torch.where(x > 0, x.sqrt(), 0.0).sum().backward()
+    return x
+
+
+def test_detect_anomaly_names_the_first_node_with_a_nan_output():
+    def run():
+        with torch.autograd.detect_anomaly():
+            trap_backward()
+
+    with pytest.raises(RuntimeError, match=r"^Function 'SqrtBackward0' returned nan values in its 0th output\.$"):
+        run_quietly(run)
+
+
+def test_set_detect_anomaly_switches_on_the_same_check_globally():
+    try:
+        torch.autograd.set_detect_anomaly(True)
+        with pytest.raises(RuntimeError, match="SqrtBackward0"):
+            run_quietly(trap_backward)
+    finally:
+        torch.autograd.set_detect_anomaly(False)
+    assert not torch.is_anomaly_enabled()
+
+
+def test_anomaly_mode_ignores_forward_nan_and_backward_inf():
+    def forward_nan_and_inf_gradient():
+        with torch.autograd.detect_anomaly():
+            assert torch.tensor(-1.0, requires_grad=True).sqrt().isnan()
+            x = torch.tensor(0.0, requires_grad=True)
+            x.sqrt().backward()
+            assert x.grad.isinf()
+
+    messages = run_quietly(forward_nan_and_inf_gradient)
+    assert not any(m.startswith("Error detected in") for m in messages)
+
+
+def test_safe_pattern_passes_anomaly_detection():
+    def run():
+        with torch.autograd.detect_anomaly():
+            x = torch.tensor([-1.0, 0.0, 4.0], requires_grad=True)
+            SAFE["where"](x).sum().backward()
+
+    messages = run_quietly(run)
+    assert [m.split(".")[0] for m in messages] == ["Anomaly Detection has been enabled"]
+
+
+def test_the_first_anomaly_warning_says_it_slows_things_down():
+    messages = run_quietly(lambda: torch.autograd.detect_anomaly())
+    assert messages == [
+        "Anomaly Detection has been enabled. "
+        "This mode will increase the runtime and should only be enabled for debugging."
+    ]
+
+
+# --- gradient clipping ----------------------------------------------------------------------------
+
+
+def page_example():
+    """The page's model and gradients."""
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 2)
+    inputs = torch.randn(8, 4) * 10
+    targets = torch.randn(8, 2)
+    F.mse_loss(model(inputs), targets).backward()
+    return list(model.parameters())
+
+
+def flat_grad(params):
+    return torch.cat([p.grad.flatten() for p in params])
+
+
+def random_gradients(seed, scale):
+    g = torch.Generator().manual_seed(seed)
+    params = [torch.nn.Parameter(torch.zeros(shape)) for shape in [(3, 4), (4,), (2,)]]
+    for p in params:
+        p.grad = torch.randn(p.shape, generator=g) * scale
+    return params
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("max_norm", [0.1, 1.0, 5.0])
+def test_clip_grad_norm_returns_the_norm_before_and_keeps_the_direction(seed, max_norm):
+    params = random_gradients(seed, scale=3.0)
+    original = flat_grad(params).clone()
+    total = torch.nn.utils.clip_grad_norm_(params, max_norm=max_norm)
+    assert total.dim() == 0
+    torch.testing.assert_close(total, original.norm())
+    clipped = flat_grad(params)
+    factor = min(1.0, max_norm / (total.item() + 1e-6))
+    torch.testing.assert_close(clipped, original * factor)
+    assert torch.cosine_similarity(clipped, original, dim=0).item() == pytest.approx(1.0, abs=1e-6)
+    assert clipped.norm().item() <= max(max_norm, original.norm().item()) * (1 + 1e-6)
+
+
+def test_clip_grad_norm_leaves_a_small_gradient_alone():
+    params = random_gradients(0, scale=0.01)
+    original = flat_grad(params).clone()
+    total = torch.nn.utils.clip_grad_norm_(params, max_norm=1.0)
+    assert total.item() < 1.0 and torch.equal(flat_grad(params), original)
+
+
+def test_page_example_numbers():
+    params = page_example()
+    original = flat_grad(params).clone()
+    assert round(original.norm().item(), 3) == 73.658
+    total = torch.nn.utils.clip_grad_norm_(params, max_norm=1.0)
+    torch.testing.assert_close(total, original.norm())  # per-parameter norms combined: equal up to rounding
+    assert flat_grad(params).norm().item() == pytest.approx(total.item() / (total.item() + 1e-6), rel=1e-6)
+
+
+def test_clipping_by_norm_is_sgd_with_a_smaller_learning_rate():
+    lr = 0.1
+    clipped_params = random_gradients(3, scale=4.0)
+    plain_params = random_gradients(3, scale=4.0)
+    total = torch.nn.utils.clip_grad_norm_(clipped_params, max_norm=1.0)
+    torch.optim.SGD(clipped_params, lr=lr).step()
+    torch.optim.SGD(plain_params, lr=lr / (total.item() + 1e-6)).step()
+    for a, b in zip(clipped_params, plain_params):
+        torch.testing.assert_close(a.detach(), b.detach())
+
+
+def test_clip_grad_value_cuts_components_and_turns_the_page_example():
+    params = page_example()
+    original = flat_grad(params).clone()
+    assert torch.nn.utils.clip_grad_value_(params, clip_value=1.0) is None
+    clipped = flat_grad(params)
+    assert torch.equal(clipped, original.clamp(-1.0, 1.0))
+    inside = original.abs() <= 1.0
+    assert inside.sum().item() == 1 and original[inside].item() == pytest.approx(0.6587, abs=1e-4)
+    cosine = torch.cosine_similarity(clipped, original, dim=0).item()
+    assert round(cosine, 4) == 0.7477
+    assert round(math.degrees(math.acos(cosine)), 1) == 41.6
+    assert clipped.norm().item() <= 1.0 * math.sqrt(clipped.numel())
+    assert round(clipped.norm().item(), 4) == 3.0715
+
+
+def test_figure_angles():
+    def clipped(clip):
+        w = torch.nn.Parameter(torch.zeros(2))
+        w.grad = torch.tensor([2.4, 0.6])
+        clip([w], 1.0)
+        return w.grad
+
+    def angle(v):
+        return round(math.degrees(math.atan2(v[1].item(), v[0].item())), 1)
+
+    by_norm, by_value = clipped(torch.nn.utils.clip_grad_norm_), clipped(torch.nn.utils.clip_grad_value_)
+    assert angle(torch.tensor([2.4, 0.6])) == angle(by_norm) == 14.0 and angle(by_value) == 31.0
+    assert by_norm.norm().item() == pytest.approx(1.0, abs=1e-6)
+    assert [round(v, 2) for v in by_norm.tolist()] == [0.97, 0.24] and by_value.tolist() == pytest.approx([1.0, 0.6])
+
+
+def test_one_nan_component_spoils_every_gradient_and_inf_zeroes_the_rest():
+    params = page_example()
+    params[1].grad[0] = math.nan
+    assert torch.nn.utils.clip_grad_norm_(params, max_norm=1.0).isnan()
+    assert flat_grad(params).isnan().all()
+
+    params = page_example()
+    params[1].grad[0] = math.inf
+    assert torch.nn.utils.clip_grad_norm_(params, max_norm=1.0).isinf()
+    grads = flat_grad(params)
+    bad = params[0].numel()  # position of params[1].grad[0] in the flat vector
+    assert grads[bad].isnan() and grads.isnan().sum() == 1
+    assert torch.equal(torch.cat([grads[:bad], grads[bad + 1 :]]), torch.zeros(grads.numel() - 1))
+
+
+def test_error_if_nonfinite_raises_for_nan_and_inf_and_defaults_to_false():
+    import inspect
+
+    signature = inspect.signature(torch.nn.utils.clip_grad_norm_)
+    assert signature.parameters["error_if_nonfinite"].default is False
+    for bad in (math.nan, math.inf):
+        params = page_example()
+        params[1].grad[0] = bad
+        with pytest.raises(RuntimeError, match="is non-finite, so it cannot be clipped"):
+            torch.nn.utils.clip_grad_norm_(params, max_norm=1.0, error_if_nonfinite=True)
+
+
+# --- the exercises ----------------------------------------------------------------------------------
+
+
+def test_exercise_1_safe_sinc_has_the_analytic_gradient_everywhere():
+    x = torch.arange(-30, 31, dtype=torch.float64) / 10
+    assert (x == 0).any()
+    trap = grad_at(lambda t: torch.where(t != 0, torch.sin(t) / t, 1.0), x.tolist(), torch.float64)
+    assert torch.equal(trap.isnan(), x == 0)
+
+    def safe(t):
+        safe_t = torch.where(t != 0, t, 1.0)
+        return torch.where(t != 0, torch.sin(safe_t) / safe_t, 1.0)
+
+    grad = grad_at(safe, x.tolist(), torch.float64)
+    nonzero = x != 0
+    analytic = (x * x.cos() - x.sin()) / x**2
+    assert grad[~nonzero].item() == 0.0
+    torch.testing.assert_close(grad[nonzero], analytic[nonzero])
+    torch.testing.assert_close(grad_at(lambda t: torch.sinc(t / torch.pi), x.tolist(), torch.float64), grad)
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.1, 0.3])
+def test_exercise_2_leaky_relu_takes_the_left_slope_at_zero(slope):
+    assert grad_at(lambda x: F.leaky_relu(x, slope), 0.0).item() == pytest.approx(slope)
+
+
+def test_exercise_2_hardtanh_and_relu6_take_the_flat_side_where_clamp_passes():
+    assert grad_at(F.hardtanh, [-1.0, 1.0]).tolist() == [0.0, 0.0]
+    assert grad_at(lambda x: x.clamp(-1, 1), [-1.0, 1.0]).tolist() == [1.0, 1.0]
+    assert grad_at(F.relu6, [0.0, 6.0]).tolist() == [0.0, 0.0]
+    xs = torch.linspace(-2.0, 2.0, 9)
+    assert torch.equal(F.hardtanh(xs), xs.clamp(-1, 1))  # the same function
+
+
+def test_exercise_4_skips_the_step_on_a_nan_gradient_and_takes_it_with_the_safe_pattern():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    inputs = torch.randn(4, 3)
+    out = model(inputs).squeeze(1)
+    assert (out < 0).sum().item() == 3
+    torch.where(out > 0, out.sqrt(), 0.0).sum().backward()
+    assert model.weight.grad.isnan().all() and model.bias.grad.isnan().all()
+    total = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    assert not torch.isfinite(total)
+    optimizer.zero_grad()
+    out = model(inputs).squeeze(1)
+    safe = torch.where(out > 0, out, 1.0)
+    torch.where(out > 0, safe.sqrt(), 0.0).sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters())
