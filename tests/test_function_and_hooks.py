@@ -307,6 +307,30 @@ def test_once_differentiable_raises_on_a_second_backward():
     assert str(info.value) == ONCE
 
 
+def test_once_differentiable_runs_backward_without_recording_even_with_create_graph():
+    seen = []
+
+    class Probe(StableSoftplus):
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, grad_out):
+            seen.append(torch.is_grad_enabled())
+            (x,) = ctx.saved_tensors
+            return grad_out * torch.sigmoid(x)
+
+    class Plain(StableSoftplus):
+        @staticmethod
+        def backward(ctx, grad_out):
+            seen.append(torch.is_grad_enabled())
+            (x,) = ctx.saved_tensors
+            return grad_out * torch.sigmoid(x)
+
+    x = torch.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+    first_derivative(Probe, x)
+    first_derivative(Plain, x)
+    assert seen == [False, True]
+
+
 def test_with_a_constant_upstream_gradient_the_first_derivative_needs_no_grad():
     x = torch.tensor([-2.0, 0.0, 2.0], requires_grad=True)
     g = first_derivative(OnceSoftplus, x, square=False)
