@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 from markdown_blocks import ROOT, parse_blocks
+from torch.autograd.gradcheck import GradcheckError
 
 PAGES = {lang: ROOT / "docs" / lang / "errors.md" for lang in ("zh", "en")}
 
@@ -32,12 +33,15 @@ ANCHORS = [
     "shape-mismatch",
     "returned-nan",
     "non-finite-norm",
+    "once-differentiable",
+    "grad-output-not-multiplied",
+    "backward-hook-no-inputs",
     "grad-is-none",
     "grad-accumulates",
     "float-equality",
 ]
 SILENT = {"grad-is-none", "grad-accumulates", "float-equality"}
-CHAPTERS = ["basics.md", "backward-twice.md", "non-scalar-backward.md", "detach.md", "control-flow.md"]
+CHAPTERS = ["basics.md", "backward-twice.md", "non-scalar-backward.md", "detach.md", "control-flow.md", "function-and-hooks.md"]
 
 HEADING = re.compile(r"^(#{1,6}) .*\{ #(?P<anchor>[a-z0-9-]+) \}\s*$")
 QUOTED = re.compile(r"^> (?P<line>[A-Z]\w*(?:Error|Warning): .+)$")
@@ -217,6 +221,60 @@ def non_finite_norm():
     torch.nn.utils.clip_grad_norm_([w], max_norm=1.0, error_if_nonfinite=True)
 
 
+class Cube(torch.autograd.Function):
+    """x ** 3 with a backward marked as not differentiable."""
+
+    @staticmethod
+    def forward(x):
+        return x**3
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out * 3 * x**2
+
+
+def once_differentiable_twice():
+    x = torch.tensor([0.5, 1.0], requires_grad=True)
+    (g,) = torch.autograd.grad(torch.sin(Cube.apply(x)).sum(), x, create_graph=True)
+    g.sum().backward()
+
+
+class SumOfSquares(torch.autograd.Function):
+    """(x * x).sum() whose backward forgets grad_out."""
+
+    @staticmethod
+    def forward(x):
+        return (x * x).sum()
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return 2 * x
+
+
+def grad_output_not_multiplied():
+    x = torch.tensor([0.5, -1.5, 2.0], dtype=torch.float64, requires_grad=True)
+    torch.autograd.gradcheck(SumOfSquares.apply, (x,))
+
+
+def backward_hook_no_inputs():
+    layer = torch.nn.Linear(3, 2)
+    seen = []
+    layer.register_full_backward_hook(lambda module, grad_input, grad_output: seen.append(grad_input))
+    layer(torch.randn(4, 3)).sum().backward()
+    assert seen == [(None,)] and layer.weight.grad is not None
+
+
 # For each entry, the messages in the order the page quotes them.
 TRIGGERS = {
     "scalar-outputs": [lambda: raised(scalar_outputs)],
@@ -236,6 +294,9 @@ TRIGGERS = {
     "shape-mismatch": [lambda: raised(shape_mismatch)],
     "returned-nan": [lambda: raised(without_warnings(returned_nan)), lambda: anomaly_warning_first_line(returned_nan)],
     "non-finite-norm": [lambda: raised(non_finite_norm)],
+    "once-differentiable": [lambda: raised(once_differentiable_twice)],
+    "grad-output-not-multiplied": [lambda: raised(grad_output_not_multiplied)],
+    "backward-hook-no-inputs": [lambda: warned(backward_hook_no_inputs)],
 }
 
 CASES = [(anchor, i) for anchor, triggers in TRIGGERS.items() for i in range(len(triggers))]
@@ -529,3 +590,30 @@ def test_clipping_with_a_nan_or_inf_gradient_spoils_every_component():
 def test_float16_overflows_above_65504():
     assert torch.finfo(torch.float16).max == 65504.0
     assert torch.tensor(300.0, dtype=torch.float16).pow(2).isinf()
+
+
+def test_once_differentiable_via_autograd_grad_reports_an_unused_input():
+    x = torch.tensor([0.5, 1.0], requires_grad=True)
+    (g,) = torch.autograd.grad(torch.sin(Cube.apply(x)).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        torch.autograd.grad(g.sum(), x)
+
+
+def test_forgotten_grad_out_on_a_vector_output_is_a_jacobian_mismatch():
+    class Square(SumOfSquares):
+        @staticmethod
+        def forward(x):
+            return x * x
+
+    x = torch.tensor([0.5, -1.5, 2.0], dtype=torch.float64, requires_grad=True)
+    with pytest.raises(GradcheckError, match="Jacobian mismatch"):
+        torch.autograd.gradcheck(Square.apply, (x,))
+
+
+def test_a_frozen_first_part_also_leaves_the_hooked_module_without_input_gradients():
+    torch.manual_seed(0)
+    frozen, hooked = torch.nn.Linear(3, 3), torch.nn.Linear(3, 1)
+    frozen.requires_grad_(False)
+    hooked.register_full_backward_hook(lambda m, gi, go: None)
+    message = warned(lambda: hooked(frozen(torch.randn(2, 3))).sum().backward())
+    assert message == warned(backward_hook_no_inputs)

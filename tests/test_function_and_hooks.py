@@ -1,0 +1,551 @@
+"""Claims of docs/function-and-hooks.*.md that its printed outputs do not show by themselves."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch.autograd import gradcheck, gradgradcheck
+from torch.autograd.function import once_differentiable
+from torch.autograd.gradcheck import GradcheckError
+
+FLOAT32_MAX = torch.finfo(torch.float32).max
+NO_INPUTS_WARNING = (
+    "Full backward hook is firing when gradients are computed with respect to module outputs since no inputs "
+    "require gradients."
+)
+ONCE = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
+# --- the Functions of the page --------------------------------------------------------------------
+
+
+class DotProduct(torch.autograd.Function):
+    @staticmethod
+    def forward(x, y):
+        return (x * y).sum()
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, y = inputs
+        ctx.save_for_backward(x, y)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved_tensors
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad_out * y
+        if ctx.needs_input_grad[1]:
+            grad_y = grad_out * x
+        return grad_x, grad_y
+
+
+class SwappedDot(DotProduct):
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved_tensors
+        return grad_out * x, grad_out * y
+
+
+class ForgetfulDot(DotProduct):
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved_tensors
+        return y, x
+
+
+class ClassicDot(torch.autograd.Function):
+    """The same Function in the older form: ctx is forward's first argument."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return (x * y).sum()
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved_tensors
+        return grad_out * y, grad_out * x
+
+
+class StableSoftplus(torch.autograd.Function):
+    @staticmethod
+    def forward(x):
+        return x.clamp(min=0) + torch.log1p(torch.exp(-x.abs()))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (x,) = inputs
+        ctx.save_for_backward(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out * torch.sigmoid(x)
+
+
+class OnceSoftplus(StableSoftplus):
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out * torch.sigmoid(x)
+
+
+class NumpySoftplus(StableSoftplus):
+    """A backward computed outside autograd, without the decorator it should have."""
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        sigmoid = 1 / (1 + np.exp(-x.detach().numpy()))
+        return grad_out * torch.from_numpy(sigmoid)
+
+
+def generic_inputs(seed=0, n=5):
+    gen = torch.Generator().manual_seed(seed)
+    return tuple(torch.randn(n, generator=gen, dtype=torch.float64, requires_grad=True) for _ in range(2))
+
+
+# --- built-in formulas ----------------------------------------------------------------------------
+
+
+def test_the_dot_node_is_the_formula_grad_times_the_other_factor():
+    x = torch.arange(4.0, requires_grad=True)
+    y = torch.arange(4.0, 8.0, requires_grad=True)
+    node = torch.dot(x, y).grad_fn
+    assert node.name() == "DotBackward0"
+    grad_x, grad_y = node(torch.tensor(3.0))
+    assert torch.equal(grad_x, 3 * y.detach()) and torch.equal(grad_y, 3 * x.detach())
+
+
+# --- the first Function ---------------------------------------------------------------------------
+
+
+def test_node_is_named_after_the_class_and_ctx_is_the_grad_fn():
+    seen = {}
+
+    class Scale(torch.autograd.Function):
+        @staticmethod
+        def forward(x):
+            seen["grad_enabled_in_forward"] = torch.is_grad_enabled()
+            return x * 3
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            seen["ctx"] = ctx
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            return grad_out * 3
+
+    x = torch.ones(2, requires_grad=True)
+    out = Scale.apply(x)
+    assert out.grad_fn.name() == "ScaleBackward" == type(out.grad_fn).__name__
+    assert out.grad_fn is seen["ctx"]
+    # forward is not recorded: autograd is off while it runs.
+    assert seen["grad_enabled_in_forward"] is False and torch.is_grad_enabled()
+
+
+def test_needs_input_grad_is_fixed_in_forward_and_skips_the_constant():
+    x = torch.arange(4.0, requires_grad=True)
+    c = torch.ones(4)
+    out = DotProduct.apply(x, c)
+    assert out.grad_fn.needs_input_grad == (True, False)
+    assert out.grad_fn.next_functions[1] == (None, 0)
+    out.backward()
+    assert torch.equal(x.grad, c) and c.grad is None
+
+
+def test_lesson_gradient_through_the_custom_dot():
+    for function in (DotProduct, ClassicDot):
+        x = torch.arange(4.0, requires_grad=True)
+        (2 * function.apply(x, x)).backward()
+        assert torch.equal(x.grad, 4 * x.detach())
+
+
+def test_torch_func_accepts_only_the_setup_context_form():
+    x = torch.arange(4.0)
+    assert torch.equal(torch.func.grad(lambda t: DotProduct.apply(t, t))(x), 2 * x)
+    with pytest.raises(RuntimeError, match="it must override the setup_context staticmethod"):
+        torch.func.grad(lambda t: ClassicDot.apply(t, t))(x)
+
+
+# --- gradcheck ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gradcheck_passes_the_right_dot_and_fails_the_swapped_one(seed):
+    a, b = generic_inputs(seed)
+    assert gradcheck(DotProduct.apply, (a, b))
+    assert not gradcheck(SwappedDot.apply, (a, b), raise_exception=False)
+    with pytest.raises(GradcheckError, match="Jacobian mismatch"):
+        gradcheck(SwappedDot.apply, (a, b))
+
+
+def test_the_swap_is_invisible_when_both_inputs_are_the_same_tensor():
+    a, _ = generic_inputs()
+    assert gradcheck(SwappedDot.apply, (a, a))
+
+
+def test_forgetting_grad_out_passes_the_jacobian_and_fails_the_zero_check():
+    a, b = generic_inputs()
+    # With the upstream gradient 1 used for a scalar output, the Jacobians agree...
+    right = torch.autograd.grad(DotProduct.apply(a, b), (a, b))
+    forgetful = torch.autograd.grad(ForgetfulDot.apply(a, b), (a, b))
+    assert all(torch.equal(r, f) for r, f in zip(right, forgetful))
+    # ...but an upstream gradient of zeros must give zeros, and here it does not.
+    zeros = torch.autograd.grad(ForgetfulDot.apply(a, b), (a, b), torch.zeros(()))
+    assert any(z.ne(0).any() for z in zeros)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(ForgetfulDot.apply, (a, b))
+    assert str(info.value) == "backward not multiplied by grad_output"
+
+
+def test_forgetting_grad_out_loses_the_factor_two():
+    x = torch.arange(4.0, requires_grad=True)
+    (2 * ForgetfulDot.apply(x, x)).backward()
+    assert torch.equal(x.grad, 2 * x.detach())  # instead of 4x
+
+
+def test_gradcheck_warns_about_float32_inputs():
+    a, b = (t.detach().float().requires_grad_() for t in generic_inputs())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gradcheck(DotProduct.apply, (a, b), raise_exception=False)
+    assert any("is not a double precision floating point" in str(w.message) for w in caught)
+
+
+# --- softplus -------------------------------------------------------------------------------------
+
+
+def value_and_grad(f, x):
+    x = x.detach().clone().requires_grad_()
+    y = f(x)
+    y.sum().backward()
+    return y.detach(), x.grad
+
+
+POINTS = torch.tensor([-5.0, 0.0, 5.0, 100.0])
+
+
+def test_exp_100_overflows_float32_but_not_float64():
+    assert torch.exp(torch.tensor(100.0)).isinf()
+    assert 2.6e43 < torch.exp(torch.tensor(100.0, dtype=torch.float64)).item() < 2.7e43 < FLOAT32_MAX * 1e5
+    assert torch.finfo(torch.float64).max > 1.7e308
+
+
+def test_naive_softplus_gives_inf_then_nan():
+    y, grad = value_and_grad(lambda t: torch.log1p(torch.exp(t)), POINTS)
+    assert y[-1].isinf() and grad[-1].isnan()
+    assert torch.isfinite(grad[:-1]).all()
+
+
+def test_where_fixes_the_forward_but_not_the_backward():
+    y, grad = value_and_grad(lambda t: torch.where(t > 20, t, torch.log1p(torch.exp(t))), POINTS)
+    assert torch.isfinite(y).all() and y[-1] == 100
+    assert grad[-1].isnan()
+    # The branch that was not chosen gets an upstream gradient of 0, times exp(100) = inf.
+    assert (torch.tensor(0.0) * torch.exp(torch.tensor(100.0))).isnan()
+
+
+def test_stable_rewrite_differentiated_by_autograd_is_wrong_at_the_kink():
+    _, grad = value_and_grad(lambda t: t.clamp(min=0) + torch.log1p(torch.exp(-t.abs())), POINTS)
+    assert torch.isfinite(grad).all()
+    assert grad[1] == 1.0  # the true derivative is sigmoid(0) = 0.5
+    zero = torch.tensor(0.0, requires_grad=True)
+    (clamp_slope,) = torch.autograd.grad(zero.clamp(min=0), zero)
+    (abs_slope,) = torch.autograd.grad(zero.abs(), zero)
+    assert clamp_slope == 1.0 and abs_slope == 0.0
+
+
+def test_stable_softplus_matches_the_float64_reference_over_a_wide_range():
+    x = torch.linspace(-80, 200, 561)
+    y, grad = value_and_grad(StableSoftplus.apply, x)
+    ref_y, ref_grad = value_and_grad(lambda t: torch.log1p(torch.exp(t)), x.double())
+    assert torch.isfinite(y).all() and torch.isfinite(grad).all()
+    torch.testing.assert_close(y, ref_y.float())
+    torch.testing.assert_close(grad, ref_grad.float())
+    _, at_points = value_and_grad(StableSoftplus.apply, POINTS)
+    assert at_points[1] == 0.5
+
+
+def test_torch_softplus_gives_the_same_gradient():
+    _, ours = value_and_grad(StableSoftplus.apply, POINTS)
+    _, torchs = value_and_grad(torch.nn.functional.softplus, POINTS)
+    torch.testing.assert_close(ours, torchs)
+
+
+def test_gradcheck_and_gradgradcheck_pass_for_the_stable_softplus():
+    points = torch.linspace(-30, 30, 7, dtype=torch.float64, requires_grad=True)
+    assert 0.0 in points and points[0] == -30 and points[-1] == 30
+    assert gradcheck(StableSoftplus.apply, (points,))
+    assert gradgradcheck(StableSoftplus.apply, (points,))
+
+
+# --- once_differentiable --------------------------------------------------------------------------
+
+
+def first_derivative(function, x, square=True):
+    out = function.apply(x)
+    out = out**2 if square else out
+    (g,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+    return g
+
+
+def test_once_differentiable_raises_on_a_second_backward():
+    x = torch.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+    g = first_derivative(OnceSoftplus, x)
+    s = torch.sigmoid(x.detach())
+    sp = torch.nn.functional.softplus(x.detach())
+    torch.testing.assert_close(g.detach(), 2 * sp * s)  # the first derivative is right
+    with pytest.raises(RuntimeError) as info:
+        g.sum().backward()
+    assert str(info.value) == ONCE
+
+
+def test_once_differentiable_runs_backward_without_recording_even_with_create_graph():
+    seen = []
+
+    class Probe(StableSoftplus):
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, grad_out):
+            seen.append(torch.is_grad_enabled())
+            (x,) = ctx.saved_tensors
+            return grad_out * torch.sigmoid(x)
+
+    class Plain(StableSoftplus):
+        @staticmethod
+        def backward(ctx, grad_out):
+            seen.append(torch.is_grad_enabled())
+            (x,) = ctx.saved_tensors
+            return grad_out * torch.sigmoid(x)
+
+    x = torch.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+    first_derivative(Probe, x)
+    first_derivative(Plain, x)
+    assert seen == [False, True]
+
+
+def test_with_a_constant_upstream_gradient_the_first_derivative_needs_no_grad():
+    x = torch.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+    g = first_derivative(OnceSoftplus, x, square=False)
+    assert not g.requires_grad and g.grad_fn is None
+    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad"):
+        g.sum().backward()
+
+
+def test_autograd_grad_does_not_reach_x_through_the_error_node():
+    x = torch.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+    g = first_derivative(OnceSoftplus, x)
+    with pytest.raises(RuntimeError, match="The differentiated Tensor at index 0 appears to not have been used"):
+        torch.autograd.grad(g.sum(), x, retain_graph=True)
+    assert torch.autograd.grad(g.sum(), x, allow_unused=True) == (None,)
+
+
+def test_a_backward_outside_autograd_without_the_decorator_is_silently_wrong():
+    x = torch.tensor([-2.0, 0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    (right,) = torch.autograd.grad(first_derivative(StableSoftplus, x).sum(), x)
+    (silent,) = torch.autograd.grad(first_derivative(NumpySoftplus, x).sum(), x)
+    s = torch.sigmoid(x.detach())
+    sp = torch.nn.functional.softplus(x.detach())
+    torch.testing.assert_close(right, 2 * s * s + 2 * sp * s * (1 - s))
+    torch.testing.assert_close(silent, 2 * s * s)  # the sigmoid' term is missing, no error
+    assert not torch.allclose(silent, right)
+
+
+# --- tensor hooks ---------------------------------------------------------------------------------
+
+
+def test_hook_is_called_once_per_backward_and_none_keeps_the_gradient():
+    x = torch.arange(4.0, requires_grad=True)
+    d = torch.dot(x, x)
+    y = 2 * d
+    seen = []
+    handle = d.register_hook(lambda grad: seen.append(grad.clone()))
+    y.backward(retain_graph=True)
+    y.backward()
+    assert [g.item() for g in seen] == [2.0, 2.0]
+    assert torch.equal(x.grad, 8 * x.detach())
+    handle.remove()
+
+
+def test_returned_tensor_replaces_the_gradient_and_remove_undoes_it():
+    x = torch.arange(4.0, requires_grad=True)
+    d = torch.dot(x, x)
+    y = 2 * d
+    handle = d.register_hook(lambda grad: grad * 10)
+    y.backward(retain_graph=True)
+    assert torch.equal(x.grad, 40 * x.detach())
+    handle.remove()
+    x.grad = None
+    y.backward()
+    assert torch.equal(x.grad, 4 * x.detach())
+
+
+def test_a_hook_on_a_leaf_runs_before_accumulation():
+    w = torch.tensor([0.5, -3.0, 4.0], requires_grad=True)
+    w.register_hook(lambda grad: grad.clamp(-1, 1))
+    (w**2).sum().backward()
+    (w**2).sum().backward()
+    # Each backward's gradient is clipped before it is added: 1 + 1, not clip(2 + 2).
+    assert torch.equal(w.grad, torch.tensor([2.0, -2.0, 2.0]))
+
+
+def test_register_hook_documents_that_the_argument_must_not_be_modified():
+    assert "should not modify its argument" in torch.Tensor.register_hook.__doc__
+
+
+@pytest.mark.parametrize("retain_first", [True, False])
+def test_retain_grad_stores_the_value_after_the_hooks_in_either_order(retain_first):
+    x = torch.arange(4.0, requires_grad=True)
+    d = torch.dot(x, x)
+    if retain_first:
+        d.retain_grad()
+    d.register_hook(lambda grad: grad * 10)
+    if not retain_first:
+        d.retain_grad()
+    (2 * d).backward()
+    assert d.grad.item() == 20.0
+
+
+def test_hook_alone_stores_nothing_on_a_non_leaf():
+    x = torch.arange(4.0, requires_grad=True)
+    d = torch.dot(x, x)
+    d.register_hook(lambda grad: None)
+    (2 * d).backward()
+    assert not d.retains_grad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert d.grad is None
+
+
+def test_hook_on_a_leaf_used_twice_is_called_once_with_the_sum():
+    x = torch.arange(4.0, requires_grad=True)
+    calls = []
+    x.register_hook(lambda grad: calls.append(grad.clone()))
+    (2 * torch.dot(x, x)).backward()
+    assert len(calls) == 1 and torch.equal(calls[0], 4 * x.detach())
+
+
+# --- module hooks ---------------------------------------------------------------------------------
+
+
+def tiny_net():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))
+
+
+def test_module_hooks_run_once_each_in_reverse_order_and_warn_for_the_data_layer():
+    net = tiny_net()
+    order = []
+    for index, layer in enumerate(net):
+        layer.register_full_backward_hook(lambda m, gi, go, index=index: order.append((index, gi)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net(torch.randn(4, 3)).sum().backward()
+    assert [index for index, _ in order] == [2, 1, 0]
+    assert order[-1][1] == (None,)
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert len(messages) == 1 and messages[0].startswith(NO_INPUTS_WARNING)
+
+
+def test_grad_input_holds_input_gradients_not_parameter_gradients():
+    net = tiny_net()
+    captured = {}
+    net[2].register_full_backward_hook(lambda m, gi, go: captured.update(gi=gi, go=go))
+    hidden = net[1](net[0](torch.randn(4, 3)))
+    net[2](hidden).sum().backward()
+    (grad_input,) = captured["gi"]
+    # d(sum(hidden @ W.T + b))/d hidden = W, broadcast over the batch.
+    torch.testing.assert_close(grad_input, net[2].weight.detach().expand(4, 2))
+    assert net[2].weight.grad.shape == (1, 2) and grad_input.shape == (4, 2)
+
+
+def test_no_warning_when_the_input_requires_grad():
+    net = tiny_net()
+    net[0].register_full_backward_hook(lambda m, gi, go: None)
+    inputs = torch.randn(4, 3, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net(inputs).sum().backward()
+
+
+def test_returning_a_tuple_replaces_grad_input():
+    net = tiny_net()
+    net[1].register_full_backward_hook(lambda m, gi, go: (gi[0] * 0,))
+    net(torch.randn(4, 3)).sum().backward()
+    assert torch.equal(net[0].weight.grad, torch.zeros(2, 3))
+    assert net[2].weight.grad.abs().sum() > 0  # the layer after the hook is untouched
+
+
+def test_the_old_backward_hook_warns_and_sees_only_the_last_operation():
+    net = tiny_net()
+    seen = []
+    net.register_backward_hook(lambda m, gi, go: seen.append([None if g is None else tuple(g.shape) for g in gi]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net(torch.randn(4, 3)).sum().backward()
+    assert any(issubclass(w.category, FutureWarning) and "non-full backward hook" in str(w.message) for w in caught)
+    # The gradients of the last addmm (bias, input, weight), not of the Sequential's input (4, 3).
+    assert seen == [[(1,), (4, 2), (2, 1)]]
+
+
+# --- saved tensors hooks --------------------------------------------------------------------------
+
+
+def saved_while(compute):
+    packed, unpacked = [], []
+
+    def pack(t):
+        packed.append(t)
+        return t
+
+    def unpack(t):
+        unpacked.append(t)
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        out = compute()
+    return out, packed, unpacked
+
+
+def test_step_by_step_softplus_saves_four_tensors_the_function_one():
+    x = POINTS.clone().requires_grad_()
+    by_autograd, packed, _ = saved_while(lambda: x.clamp(min=0) + torch.log1p(torch.exp(-x.abs())))
+    assert len(packed) == 4
+    assert packed[0] is x and packed[1] is x
+    assert packed[2] is packed[3] and packed[2].grad_fn.name() == "ExpBackward0"
+    by_function, packed, unpacked = saved_while(lambda: StableSoftplus.apply(x))
+    assert len(packed) == 1 and packed[0] is x and unpacked == []
+    by_function.sum().backward()  # outside the with block
+    assert len(unpacked) == 1 and unpacked[0] is x
+
+
+def test_which_node_saves_which_tensor():
+    x = POINTS.clone().requires_grad_()
+    e = torch.exp(-x.abs())
+    y = x.clamp(min=0) + torch.log1p(e)
+    clamp, log1p = (f for f, _ in y.grad_fn.next_functions)
+    assert clamp.name() == "ClampBackward1" and clamp._saved_self is x
+    assert log1p.name() == "Log1PBackward0" and torch.equal(log1p._saved_self, e)
+    exp = log1p.next_functions[0][0]
+    assert exp.name() == "ExpBackward0" and torch.equal(exp._saved_result, e)
+    abs_node = exp.next_functions[0][0].next_functions[0][0]
+    assert abs_node.name() == "AbsBackward0" and abs_node._saved_self is x
+
+
+def test_save_on_cpu_is_a_pair_of_saved_tensors_hooks():
+    assert issubclass(torch.autograd.graph.save_on_cpu, torch.autograd.graph.saved_tensors_hooks)
+
+
+def test_what_pack_returns_is_what_backward_gets_through_unpack():
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t.detach().numpy().copy(), torch.from_numpy):
+        y = (x * x).sum()
+    y.backward()
+    assert torch.equal(x.grad, 2 * x.detach())
