@@ -30,12 +30,13 @@ ANCHORS = [
     "requires-grad-non-leaf",
     "unused-input",
     "shape-mismatch",
+    "inference-tensors",
     "grad-is-none",
     "grad-accumulates",
     "float-equality",
 ]
 SILENT = {"grad-is-none", "grad-accumulates", "float-equality"}
-CHAPTERS = ["basics.md", "backward-twice.md", "non-scalar-backward.md", "detach.md", "control-flow.md"]
+CHAPTERS = ["basics.md", "backward-twice.md", "non-scalar-backward.md", "detach.md", "control-flow.md", "grad-modes.md"]
 
 HEADING = re.compile(r"^(#{1,6}) .*\{ #(?P<anchor>[a-z0-9-]+) \}\s*$")
 QUOTED = re.compile(r"^> (?P<line>[A-Z]\w*(?:Error|Warning): .+)$")
@@ -182,6 +183,19 @@ def shape_mismatch():
     y.backward(torch.ones(4))
 
 
+def inference_tensor_saved():
+    w = torch.ones(3, requires_grad=True)
+    with torch.inference_mode():
+        t = w * 2
+    w * t
+
+
+def inference_tensor_in_place():
+    with torch.inference_mode():
+        t = torch.ones(3) * 2
+    t.add_(1)
+
+
 # For each entry, the messages in the order the page quotes them.
 TRIGGERS = {
     "scalar-outputs": [lambda: raised(scalar_outputs)],
@@ -199,6 +213,7 @@ TRIGGERS = {
     "requires-grad-non-leaf": [lambda: raised(requires_grad_non_leaf)],
     "unused-input": [lambda: raised(unused_input)],
     "shape-mismatch": [lambda: raised(shape_mismatch)],
+    "inference-tensors": [lambda: raised(inference_tensor_saved), lambda: raised(inference_tensor_in_place)],
 }
 
 CASES = [(anchor, i) for anchor, triggers in TRIGGERS.items() for i in range(len(triggers))]
@@ -431,3 +446,21 @@ def test_accumulating_losses_divided_by_k_gives_the_full_batch_gradient():
     for xb, yb in zip(data.chunk(k), targets.chunk(k)):
         (((xb @ w - yb) ** 2).mean() / k).backward()
     torch.testing.assert_close(w.grad, full)
+
+
+def test_inference_tensors_have_no_version_counter_and_detach_keeps_them_inference():
+    with torch.inference_mode():
+        t = torch.ones(3) * 2
+    with pytest.raises(RuntimeError, match="Inference tensors do not track version counter"):
+        t._version
+    assert t.detach().is_inference()
+    w = torch.ones(3, requires_grad=True)
+    assert raised(lambda: w * t.detach()) == raised(inference_tensor_saved)
+    # An operation that saves nothing for backward accepts an inference tensor.
+    (w + t).sum().backward()
+    assert torch.equal(w.grad, torch.ones(3))
+    clone = t.clone()
+    assert not clone.is_inference()
+    before = clone._version  # an ordinary tensor has a version counter
+    clone.add_(1)
+    assert clone._version == before + 1
