@@ -388,3 +388,10 @@ def test_published_figure_has_both_curves(site):
     for theme in ("light", "dark"):
         svg = (site / "figures" / f"loss_curve.{theme}.svg").read_text(encoding="utf-8")
         assert "never zeroed" in svg and "every step" in svg
+
+
+def test_zeroing_in_place_fails_before_the_first_backward():
+    w = torch.zeros(2, requires_grad=True)
+    assert w.grad is None
+    with pytest.raises(AttributeError, match="'NoneType' object has no attribute 'zero_'"):
+        w.grad.zero_()
