@@ -36,12 +36,14 @@ ANCHORS = [
     "once-differentiable",
     "grad-output-not-multiplied",
     "backward-hook-no-inputs",
+    "inference-tensors",
     "grad-is-none",
     "grad-accumulates",
     "float-equality",
 ]
 SILENT = {"grad-is-none", "grad-accumulates", "float-equality"}
-CHAPTERS = ["basics.md", "backward-twice.md", "non-scalar-backward.md", "detach.md", "control-flow.md", "function-and-hooks.md"]
+CHAPTERS = ["basics.md", "backward-twice.md", "non-scalar-backward.md", "detach.md", "control-flow.md", "function-and-hooks.md",
+            "grad-modes.md"]
 
 HEADING = re.compile(r"^(#{1,6}) .*\{ #(?P<anchor>[a-z0-9-]+) \}\s*$")
 QUOTED = re.compile(r"^> (?P<line>[A-Z]\w*(?:Error|Warning): .+)$")
@@ -275,6 +277,19 @@ def backward_hook_no_inputs():
     assert seen == [(None,)] and layer.weight.grad is not None
 
 
+def inference_tensor_saved():
+    w = torch.ones(3, requires_grad=True)
+    with torch.inference_mode():
+        t = w * 2
+    w * t
+
+
+def inference_tensor_in_place():
+    with torch.inference_mode():
+        t = torch.ones(3) * 2
+    t.add_(1)
+
+
 # For each entry, the messages in the order the page quotes them.
 TRIGGERS = {
     "scalar-outputs": [lambda: raised(scalar_outputs)],
@@ -297,6 +312,7 @@ TRIGGERS = {
     "once-differentiable": [lambda: raised(once_differentiable_twice)],
     "grad-output-not-multiplied": [lambda: raised(grad_output_not_multiplied)],
     "backward-hook-no-inputs": [lambda: warned(backward_hook_no_inputs)],
+    "inference-tensors": [lambda: raised(inference_tensor_saved), lambda: raised(inference_tensor_in_place)],
 }
 
 CASES = [(anchor, i) for anchor, triggers in TRIGGERS.items() for i in range(len(triggers))]
@@ -617,3 +633,21 @@ def test_a_frozen_first_part_also_leaves_the_hooked_module_without_input_gradien
     hooked.register_full_backward_hook(lambda m, gi, go: None)
     message = warned(lambda: hooked(frozen(torch.randn(2, 3))).sum().backward())
     assert message == warned(backward_hook_no_inputs)
+
+
+def test_inference_tensors_have_no_version_counter_and_detach_keeps_them_inference():
+    with torch.inference_mode():
+        t = torch.ones(3) * 2
+    with pytest.raises(RuntimeError, match="Inference tensors do not track version counter"):
+        t._version
+    assert t.detach().is_inference()
+    w = torch.ones(3, requires_grad=True)
+    assert raised(lambda: w * t.detach()) == raised(inference_tensor_saved)
+    # An operation that saves nothing for backward accepts an inference tensor.
+    (w + t).sum().backward()
+    assert torch.equal(w.grad, torch.ones(3))
+    clone = t.clone()
+    assert not clone.is_inference()
+    before = clone._version  # an ordinary tensor has a version counter
+    clone.add_(1)
+    assert clone._version == before + 1

@@ -6,8 +6,6 @@ moves the point into the square [-1, 1]^2 and turns it.
 """
 
 import math
-from pathlib import Path
-
 
 import torch
 

@@ -1,0 +1,397 @@
+"""Claims of docs/grad-modes.*.md that its printed outputs do not show, and its figure script."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+ROOT = Path(__file__).resolve().parent.parent
+SNIPPETS = ROOT / "snippets" / "grad_modes"
+FIGURE_SCRIPT = SNIPPETS / "fig_loss_curve.py"
+
+sys.path.insert(0, str(SNIPPETS))
+sys.path.insert(0, str(SNIPPETS.parent))
+import fig_loss_curve  # noqa: E402
+from training_loop import TRUE_B, TRUE_W, make_data, train_by_hand, train_with_sgd  # noqa: E402
+
+
+def least_squares(X, y):
+    """The minimum of the page's loss: parameters [w; b] and the mean squared error there."""
+    X_aug = torch.cat([X, torch.ones(len(X), 1)], dim=1).double()
+    theta = torch.linalg.lstsq(X_aug, y.double().unsqueeze(1)).solution.squeeze(1)
+    return theta, ((X_aug @ theta - y.double()) ** 2).mean().item()
+
+
+def hessian(X):
+    X_aug = torch.cat([X, torch.ones(len(X), 1)], dim=1).double()
+    return 2 * X_aug.T @ X_aug / len(X)
+
+
+# --- grad modes ---------------------------------------------------------------------------------
+
+
+def test_with_statements_restore_the_mode_even_when_an_exception_is_raised():
+    with pytest.raises(ValueError):
+        with torch.no_grad():
+            raise ValueError
+    assert torch.is_grad_enabled()
+    with torch.no_grad():
+        with pytest.raises(ValueError):
+            with torch.enable_grad():
+                raise ValueError
+        assert not torch.is_grad_enabled()
+    assert torch.is_grad_enabled()
+
+
+def test_a_plain_call_of_set_grad_enabled_stays_until_changed_back():
+    try:
+        torch.set_grad_enabled(False)
+        w = torch.ones(2, requires_grad=True)
+        assert not torch.is_grad_enabled()
+        assert not (w * 2).requires_grad
+    finally:
+        torch.set_grad_enabled(True)
+
+
+def test_grad_mode_is_per_thread():
+    seen = []
+    with torch.no_grad():
+        thread = threading.Thread(target=lambda: seen.append(torch.is_grad_enabled()))
+        thread.start()
+        thread.join()
+        assert not torch.is_grad_enabled()
+    assert seen == [True]
+
+
+def test_decorators_with_and_without_parentheses_and_set_grad_enabled():
+    w = torch.ones(3, requires_grad=True)
+
+    @torch.no_grad
+    def bare(t):
+        assert not torch.is_grad_enabled()
+        return t * 2
+
+    @torch.set_grad_enabled(False)
+    def switched_off(t):
+        return t * 2
+
+    @torch.inference_mode()
+    def inferred(t):
+        return t * 2
+
+    assert not bare(w).requires_grad
+    assert not switched_off(w).requires_grad
+    assert inferred(w).is_inference()
+    assert torch.is_grad_enabled()
+
+
+def test_a_decorator_restores_the_mode_when_the_function_raises():
+    @torch.no_grad()
+    def failing():
+        raise ValueError
+
+    with pytest.raises(ValueError):
+        failing()
+    assert torch.is_grad_enabled()
+
+
+def test_requires_grad_flag_is_not_grad_mode():
+    with torch.no_grad():
+        leaf = torch.zeros(2, requires_grad=True)
+    assert leaf.requires_grad and leaf.is_leaf
+    (leaf * 3).sum().backward()  # usable as an ordinary leaf afterwards
+    assert torch.equal(leaf.grad, torch.full((2,), 3.0))
+
+
+def test_enable_grad_cannot_reopen_recording_inside_inference_mode_but_inference_mode_false_can():
+    w = torch.ones(3, requires_grad=True)
+    with torch.inference_mode():
+        with torch.enable_grad():
+            assert torch.is_grad_enabled()
+            u = w * 2
+        with torch.inference_mode(False):
+            v = w * 2
+    assert u.is_inference() and not u.requires_grad and u.grad_fn is None
+    assert not v.is_inference() and v.requires_grad and v.grad_fn is not None
+
+
+def test_inference_features_break_the_head_and_no_grad_features_do_not():
+    torch.manual_seed(0)
+    backbone, head = nn.Linear(4, 3), nn.Linear(3, 1)
+    x = torch.randn(5, 4)
+    with torch.inference_mode():
+        features = backbone(x)
+    with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+        head(features)
+    with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+        head(features.detach())  # detach() is not a way out
+    head(features.clone()).sum().backward()  # clone() is
+    assert head.weight.grad is not None and backbone.weight.grad is None
+    # A new tensor computed outside inference mode is ordinary: only the in-place change is refused.
+    assert not (features - features.mean(dim=0)).is_inference()
+
+
+# --- model.eval() is not no_grad ----------------------------------------------------------------
+
+
+def test_eval_keeps_recording_and_leaves_grad_mode_alone():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(8, 1))
+    model.eval()
+    out = model(torch.randn(6, 4))
+    assert torch.is_grad_enabled()
+    assert out.requires_grad and out.grad_fn is not None
+    assert all(not m.training for m in model.modules())
+    out.sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_dropout_zeroes_with_probability_p_and_scales_the_rest():
+    torch.manual_seed(1)
+    drop = nn.Dropout(p=0.5)
+    out = drop(torch.ones(100_000))
+    assert set(out.unique().tolist()) == {0.0, 2.0}
+    assert abs((out == 0).float().mean().item() - 0.5) < 0.01
+    assert abs(out.mean().item() - 1.0) < 0.02  # the expectation is kept
+    drop.eval()
+    x = torch.randn(10)
+    assert torch.equal(drop(x), x)
+
+
+def test_batch_norm_numbers_of_the_page():
+    bn = nn.BatchNorm1d(2)
+    batch = torch.tensor([[1.0, 10.0], [3.0, 30.0]])
+    bn(batch)
+    unbiased = batch.var(dim=0, unbiased=True)
+    torch.testing.assert_close(bn.running_mean, 0.1 * batch.mean(dim=0))
+    torch.testing.assert_close(bn.running_var, 0.9 + 0.1 * unbiased)
+    bn.eval()
+    expected = (batch - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps)
+    torch.testing.assert_close(bn(batch), expected)
+    # no_grad in training mode still moves the running averages.
+    bn.train()
+    before = bn.running_mean.clone()
+    with torch.no_grad():
+        bn(batch)
+    assert not torch.equal(bn.running_mean, before)
+
+
+# --- the training loop --------------------------------------------------------------------------
+
+
+def test_manual_loop_learns_the_true_parameters_and_reaches_the_least_squares_loss():
+    X, y = make_data()
+    w, b, losses = train_by_hand(X, y)
+    assert len(losses) == 50 and all(isinstance(loss, float) for loss in losses)
+    assert all(later <= earlier for earlier, later in zip(losses, losses[1:])), "the loss never goes up"
+    assert losses[-1] < 1e-3 * losses[0]
+    torch.testing.assert_close(w, TRUE_W, atol=2e-3, rtol=0)
+    assert abs(b.item() - TRUE_B) < 2e-3
+    theta, best = least_squares(X, y)
+    # The floor is the least-squares loss, about the noise variance 0.01**2.
+    assert losses[-1] == pytest.approx(best, rel=1e-2)
+    assert 0.5e-4 < best < 2e-4
+    torch.testing.assert_close(torch.cat([w, b.reshape(1)]).double(), theta, atol=1e-3, rtol=0)
+    assert not (w.requires_grad or b.requires_grad)
+
+
+def test_manual_and_sgd_loops_give_the_same_parameters():
+    X, y = make_data()
+    w, b, losses = train_by_hand(X, y)
+    w_sgd, b_sgd, losses_sgd = train_with_sgd(X, y)
+    assert torch.equal(w, w_sgd) and torch.equal(b, b_sgd)  # for the page's data, bit for bit
+    np.testing.assert_allclose(losses, losses_sgd, rtol=1e-6)
+
+
+@pytest.mark.parametrize(("seed", "lr"), [(1, 0.1), (2, 0.3), (3, 0.05)])
+def test_manual_and_sgd_loops_agree_closely_in_general(seed, lr):
+    X, y = make_data(seed=seed)
+    w, b, losses = train_by_hand(X, y, lr=lr)
+    w_sgd, b_sgd, losses_sgd = train_with_sgd(X, y, lr=lr)
+    torch.testing.assert_close(w, w_sgd)
+    torch.testing.assert_close(b, b_sgd)
+    np.testing.assert_allclose(losses, losses_sgd, rtol=1e-5)
+
+
+def test_sgd_step_rounds_once_and_the_manual_spelling_twice():
+    gen = torch.Generator().manual_seed(3)
+    start = torch.randn(10_000, generator=gen)
+    grad = torch.randn(10_000, generator=gen)
+    p = start.clone().requires_grad_(True)
+    p.grad = grad.clone()
+    torch.optim.SGD([p], lr=0.1).step()
+    # Rounded once: the exact value of start + (-0.1 as float32) * grad, rounded to float32 at the end.
+    alpha = torch.tensor(-0.1, dtype=torch.float32).double()
+    exact_then_rounded = (start.double() + alpha * grad.double()).float()
+    assert torch.equal(p.detach(), exact_then_rounded)
+    twice = start - 0.1 * grad
+    differ = p.detach() != twice
+    assert 0 < differ.sum().item() < 0.2 * len(start)
+    # Where they differ, it is by a rounding error of the operands, nothing more.
+    eps = torch.finfo(torch.float32).eps
+    bound = eps * ((0.1 * grad).abs() + p.detach().abs())
+    assert ((p.detach() - twice).abs() <= bound).all()
+    # Usually by one unit in the last place (more only where start and 0.1 * grad nearly cancel).
+    one_ulp = torch.nextafter(twice[differ], p.detach()[differ]) == p.detach()[differ]
+    assert one_ulp.float().mean() > 0.8
+
+
+def test_the_manual_loop_written_with_add_alpha_equals_sgd_bit_for_bit():
+    X, y = make_data()
+    w = torch.zeros(2, requires_grad=True)
+    b = torch.zeros((), requires_grad=True)
+    losses = []
+    for _ in range(50):
+        w.grad = None
+        b.grad = None
+        loss = ((X @ w + b - y) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w.add_(w.grad, alpha=-0.1)
+            b.add_(b.grad, alpha=-0.1)
+        losses.append(loss.item())
+    assert losses == train_with_sgd(X, y)[2]
+
+
+def test_sgd_zero_grad_sets_none_and_step_records_nothing():
+    w = torch.ones(2, requires_grad=True)
+    optimizer = torch.optim.SGD([w], lr=0.1)
+    (w**2).sum().backward()
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: pytest.fail("step() saved a tensor"), lambda t: t):
+        optimizer.step()
+    assert w.is_leaf and w.grad_fn is None and w._version == 1
+    optimizer.zero_grad()
+    assert w.grad is None
+
+
+def test_without_zeroing_grad_is_the_sum_of_every_step_gradient():
+    X, y = make_data()
+    lr = 0.1
+    w = torch.zeros(2, requires_grad=True)
+    b = torch.zeros((), requires_grad=True)
+    total = torch.zeros(2)
+    for _ in range(5):
+        loss = ((X @ w + b - y) ** 2).mean()
+        (step_grad,) = torch.autograd.grad(loss, w, retain_graph=True)
+        total += step_grad
+        loss.backward()
+        torch.testing.assert_close(w.grad, total)
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+
+
+def test_without_zeroing_the_loss_keeps_oscillating():
+    X, y = make_data()
+    _, _, losses = train_by_hand(X, y, zero_grads=False)
+    _, best = least_squares(X, y)
+    tail = losses[-20:]
+    assert max(tail) > 10 and min(tail) > 1000 * best
+    # No decay: the late swings are as large as the early ones.
+    assert max(tail) > 0.5 * max(losses[5:25])
+    # The recurrence e_{t+1} = (2 - lr λ) e_t - e_{t-1} has roots of modulus 1 for every eigenvalue.
+    for lam in torch.linalg.eigvalsh(hessian(X)).tolist():
+        assert 0 < 0.1 * lam < 4
+        roots = np.roots([1.0, -(2 - 0.1 * lam), 1.0])
+        np.testing.assert_allclose(np.abs(roots), 1.0)
+
+
+def test_critical_learning_rate_is_two_over_the_largest_eigenvalue():
+    X, y = make_data()
+    critical = 2 / torch.linalg.eigvalsh(hessian(X)).max().item()
+    assert critical == pytest.approx(0.8458, abs=1e-3)
+    _, _, below = train_by_hand(X, y, lr=critical - 0.01, steps=500)
+    _, _, above = train_by_hand(X, y, lr=critical + 0.01, steps=500)
+    _, best = least_squares(X, y)
+    assert below[-1] == pytest.approx(best, rel=1e-2)
+    assert above[-1] > above[0]
+
+
+def test_logging_the_loss_tensor_keeps_its_graph_node():
+    w = torch.ones(2, requires_grad=True)
+    kept = []
+    for _ in range(2):
+        loss = ((w - 3) ** 2).sum()
+        loss.backward()
+        kept.append(loss)
+    assert all(loss.grad_fn is not None for loss in kept)
+    assert kept[0].grad_fn is not kept[1].grad_fn  # one graph per step
+
+
+# --- exercise 3: evaluate -----------------------------------------------------------------------
+
+
+def evaluate(model, X, y):
+    @torch.no_grad()
+    def run():
+        was_training = model.training
+        model.eval()
+        try:
+            return ((model(X).squeeze(1) - y) ** 2).mean().item()
+        finally:
+            model.train(was_training)
+
+    return run()
+
+
+def test_eval_is_what_makes_two_evaluations_agree():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(16, 1))
+    X, y = torch.randn(64, 2), torch.randn(64)
+    with torch.no_grad():
+        noisy = [((model(X).squeeze(1) - y) ** 2).mean().item() for _ in range(2)]
+    assert noisy[0] != noisy[1], "in training mode, dropout makes every pass different"
+    assert evaluate(model, X, y) == evaluate(model, X, y)
+    model.eval()
+    evaluate(model, X, y)
+    assert not model.training, "the mode before the call is restored, whichever it was"
+
+
+def test_evaluate_restores_training_mode_when_the_model_raises():
+    model = nn.Sequential(nn.Linear(2, 1))
+    with pytest.raises(RuntimeError):
+        evaluate(model, torch.randn(4, 3), torch.randn(4))  # wrong input width
+    assert model.training and torch.is_grad_enabled()
+
+
+# --- the figure and the page ---------------------------------------------------------------------
+
+
+def test_figure_data_is_the_pages_loop():
+    X, y = make_data()
+    (label_zeroed, zeroed), (label_never, never) = fig_loss_curve.curves()
+    assert zeroed == train_by_hand(X, y)[2]
+    assert never == train_by_hand(X, y, zero_grads=False)[2]
+    assert "None" in label_zeroed and "never" in label_never
+
+
+def test_figure_script_uses_the_functions_the_page_shows():
+    source = FIGURE_SCRIPT.read_text(encoding="utf-8")
+    assert "from training_loop import make_data, plot_losses, train_by_hand" in source
+    for page in ("zh/grad-modes.md", "en/grad-modes.md"):
+        text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+        for region in ("data", "manual", "optim", "plot"):
+            assert f'--8<-- "snippets/grad_modes/training_loop.py:{region}"' in text
+        assert "figures/loss_curve.light.svg#only-light" in text
+        assert "figures/loss_curve.dark.svg#only-dark" in text
+        assert '("w.grad = None every step", losses), ("never zeroed", losses_acc)' in text
+
+
+def test_published_figure_has_both_curves(site):
+    # Determinism and both themes: tests/test_figures.py.
+    for theme in ("light", "dark"):
+        svg = (site / "figures" / f"loss_curve.{theme}.svg").read_text(encoding="utf-8")
+        assert "never zeroed" in svg and "every step" in svg
+
+
+def test_zeroing_in_place_fails_before_the_first_backward():
+    w = torch.zeros(2, requires_grad=True)
+    assert w.grad is None
+    with pytest.raises(AttributeError, match="'NoneType' object has no attribute 'zero_'"):
+        w.grad.zero_()
