@@ -294,7 +294,7 @@ def test_the_kink_is_continuous_and_one_sided_either_way():
     assert math.isclose(left, 2.0, rel_tol=1e-5) and math.isclose(right, 3.0, rel_tol=1e-5)
 
 
-def test_relu_returns_zero_at_zero():
+def test_relu_derivative_at_zero_is_taken_as_zero():
     x = torch.tensor(0.0, requires_grad=True)
     torch.relu(x).backward()
     assert x.grad.item() == 0.0
