@@ -171,3 +171,42 @@ def test_plain_sgd_does_not_move_a_zero_gradient():
     a.grad = torch.zeros(2)
     optimizer.step()
     assert torch.equal(a.detach(), torch.ones(2))
+
+
+def test_autograd_grad_returns_the_gradient_and_leaves_existing_grad_untouched():
+    x = lesson_x()
+    (2 * torch.dot(x, x)).backward()
+    before = x.grad.clone()
+    (g,) = torch.autograd.grad(2 * torch.dot(x, x), x)
+    assert torch.equal(g, 4 * x.detach())
+    assert torch.equal(x.grad, before)
+
+
+def test_autograd_grad_frees_the_graph_like_backward_unless_retained():
+    x = lesson_x()
+    y = 2 * torch.dot(x, x)
+    torch.autograd.grad(y, x)
+    with pytest.raises(RuntimeError, match=SECOND_TIME):
+        torch.autograd.grad(y, x)
+    y = 2 * torch.dot(x, x)
+    torch.autograd.grad(y, x, retain_graph=True)
+    torch.autograd.grad(y, x)
+
+
+def test_create_graph_gives_a_differentiable_gradient():
+    x = lesson_x()
+    (g,) = torch.autograd.grad(2 * torch.dot(x, x), x)
+    assert g.grad_fn is None and not g.requires_grad
+    (g,) = torch.autograd.grad(2 * torch.dot(x, x), x, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), x)
+    assert torch.equal(h, torch.full((4,), 4.0))
+
+
+def test_a_failed_unused_input_call_has_already_freed_the_graph():
+    x = lesson_x()
+    w = torch.ones(4, requires_grad=True)
+    y = (x * x).sum() * 2  # a node that saves a tensor, so a second walk would fail
+    with pytest.raises(RuntimeError, match="appears to not have been used"):
+        torch.autograd.grad(y, [x, w])
+    with pytest.raises(RuntimeError, match=SECOND_TIME):
+        torch.autograd.grad(y, [x, w], allow_unused=True)
