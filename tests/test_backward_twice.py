@@ -131,3 +131,82 @@ def test_multiplying_by_a_constant_breaks_the_second_walk(build):
     with pytest.raises(RuntimeError, match=SECOND_TIME):
         y.backward()
     assert torch.equal(x.grad, torch.full((4,), 2.0))
+
+
+def test_accumulating_k_means_needs_each_divided_by_k():
+    gen = torch.Generator().manual_seed(1)
+    data = torch.randn(12, 4, generator=gen)
+    w = torch.randn(4, generator=gen, requires_grad=True)
+    (data @ w).pow(2).mean().backward()
+    whole = w.grad.clone()
+    k = 3
+    w.grad = None
+    for part in data.split(12 // k):
+        (part @ w).pow(2).mean().backward()
+    torch.testing.assert_close(w.grad, k * whole)  # k times too large without dividing
+    w.grad = None
+    for part in data.split(12 // k):
+        ((part @ w).pow(2).mean() / k).backward()
+    torch.testing.assert_close(w.grad, whole)
+
+
+@pytest.mark.parametrize("momentum, weight_decay", [(0.9, 0.0), (0.0, 0.1), (0.9, 0.1)])
+def test_sgd_moves_a_zero_gradient_but_skips_a_none_gradient(momentum, weight_decay):
+    a = torch.ones(2, requires_grad=True)
+    b = torch.ones(2, requires_grad=True)
+    optimizer = torch.optim.SGD([a, b], lr=0.1, momentum=momentum, weight_decay=weight_decay)
+    (a.sum() + b.sum()).backward()
+    optimizer.step()
+    a_before, b_before = a.detach().clone(), b.detach().clone()
+    a.grad = torch.zeros(2)
+    b.grad = None
+    optimizer.step()
+    assert not torch.equal(a.detach(), a_before)
+    assert torch.equal(b.detach(), b_before)
+
+
+def test_plain_sgd_does_not_move_a_zero_gradient():
+    a = torch.ones(2, requires_grad=True)
+    optimizer = torch.optim.SGD([a], lr=0.1)
+    a.grad = torch.zeros(2)
+    optimizer.step()
+    assert torch.equal(a.detach(), torch.ones(2))
+
+
+def test_autograd_grad_returns_the_gradient_and_leaves_existing_grad_untouched():
+    x = lesson_x()
+    (2 * torch.dot(x, x)).backward()
+    before = x.grad.clone()
+    (g,) = torch.autograd.grad(2 * torch.dot(x, x), x)
+    assert torch.equal(g, 4 * x.detach())
+    assert torch.equal(x.grad, before)
+
+
+def test_autograd_grad_frees_the_graph_like_backward_unless_retained():
+    x = lesson_x()
+    y = 2 * torch.dot(x, x)
+    torch.autograd.grad(y, x)
+    with pytest.raises(RuntimeError, match=SECOND_TIME):
+        torch.autograd.grad(y, x)
+    y = 2 * torch.dot(x, x)
+    torch.autograd.grad(y, x, retain_graph=True)
+    torch.autograd.grad(y, x)
+
+
+def test_create_graph_gives_a_differentiable_gradient():
+    x = lesson_x()
+    (g,) = torch.autograd.grad(2 * torch.dot(x, x), x)
+    assert g.grad_fn is None and not g.requires_grad
+    (g,) = torch.autograd.grad(2 * torch.dot(x, x), x, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), x)
+    assert torch.equal(h, torch.full((4,), 4.0))
+
+
+def test_a_failed_unused_input_call_has_already_freed_the_graph():
+    x = lesson_x()
+    w = torch.ones(4, requires_grad=True)
+    y = (x * x).sum() * 2  # a node that saves a tensor, so a second walk would fail
+    with pytest.raises(RuntimeError, match="appears to not have been used"):
+        torch.autograd.grad(y, [x, w])
+    with pytest.raises(RuntimeError, match=SECOND_TIME):
+        torch.autograd.grad(y, [x, w], allow_unused=True)

@@ -141,3 +141,24 @@ def test_gradcheck_default_step_is_1e_minus_6():
     import inspect
 
     assert inspect.signature(gradcheck).parameters["eps"].default == 1e-6
+
+
+def test_linear_layer_output_n_by_1_against_a_target_of_n_warns_and_gives_a_different_gradient():
+    torch.manual_seed(0)
+    n = 8
+    X, y = torch.randn(n, 3), torch.randn(n)
+    layer = torch.nn.Linear(3, 1)
+    with pytest.warns(UserWarning, match="different to the input size"):
+        wrong = torch.nn.functional.mse_loss(layer(X), y)
+    assert (layer(X) - y).shape == (n, n)  # the broadcast the warning is about
+    wrong.backward()
+    wrong_grad = layer.weight.grad.clone()
+    layer.zero_grad()
+    for target_fix in (lambda out: (out.squeeze(-1), y), lambda out: (out, y.unsqueeze(-1))):
+        layer.zero_grad()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            torch.nn.functional.mse_loss(*target_fix(layer(X))).backward()
+        r = (layer(X).squeeze(-1) - y).detach()
+        assert torch.allclose(layer.weight.grad, (2 / n * X.T @ r).unsqueeze(0))
+        assert not torch.allclose(layer.weight.grad, wrong_grad)

@@ -74,3 +74,12 @@ def test_figure_script_uses_the_functions_the_page_shows():
         assert '--8<-- "snippets/sin_plot/sin_derivative.py:plot"' in text
         assert "figures/sin_derivative.light.svg#only-light" in text
         assert "figures/sin_derivative.dark.svg#only-dark" in text
+
+
+def test_sin_backward_saves_x_and_multiplies_the_incoming_gradient_by_cos_x():
+    gen = torch.Generator().manual_seed(0)
+    x = (10 * torch.randn(300, generator=gen)).requires_grad_()
+    y = torch.sin(x)
+    assert torch.equal(y.grad_fn._saved_self, x)
+    upstream = torch.randn(300, generator=gen)
+    assert torch.equal(y.grad_fn(upstream), upstream * torch.cos(x.detach()))
