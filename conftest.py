@@ -1,7 +1,7 @@
 """Run every ```python block of docs/ as a test, and check what the page shows it printing.
 
-pytest-codeblocks 0.18 collects Markdown blocks, but for a course it has traps we close here
-(its marker syntax is kept, see hooks/markdown_blocks.py):
+The project's own runner, in place of the pytest-codeblocks plugin (not installed; its marker style
+is kept, see hooks/markdown_blocks.py), which has traps for a course that this closes:
 
 * it ``exec``s every block in the pytest process and keeps global state between them
   (``torch.set_grad_enabled(False)`` leaks into the next page): each chain of blocks gets fresh

@@ -61,6 +61,12 @@ def _math(body: str, source: str) -> str:
 
 def lab_html(content: str, source: str, page_url: str, site_url: str) -> tuple[str, list[dict]]:
     """Light, offline HTML for an executed notebook; also the headings as MkDocs TOC tokens."""
+    # The markup below is nbconvert's (through mkdocs-jupyter), not a public interface: a lab page
+    # without it means an upgrade changed the shape, and the page would silently lose its styling.
+    for what, pattern in (("code cells", CODE), ("Markdown cells", MARKDOWN_CELL)):
+        if not pattern.search(content):
+            raise PluginError(f"notebooks: {source}: no {what} in the shape hooks/lab_pages.py expects "
+                              "(did mkdocs-jupyter or nbconvert change their HTML?)")
     content = SCRIPT_OR_STYLE.sub("", content)
     content = COMMENT.sub("", content)
     content = CLIPBOARD.sub("", content)

@@ -1,8 +1,11 @@
 """Read the Python blocks of a Markdown page, with the markers that tell the tests what to expect.
 
-Shared by the tests (conftest.py) and the build (notebooks are made from the same blocks).
+The parser of the test harness (conftest.py). It lives in hooks/ because the build needs it too:
+hooks/chapter_notebooks.py makes each chapter's notebook from exactly these blocks, so a notebook
+holds the code the tests ran.
 
-The marker vocabulary is pytest-codeblocks' (so its documentation applies), plus one of ours:
+The markers are the project's own, written in pytest-codeblocks' style (its plugin is not used:
+see CONTRIBUTING.md, "Code blocks", for why), plus one of ours:
 
     <!--pytest-codeblocks:cont-->             this block continues the previous one (same globals)
     <!--pytest-codeblocks:expected-output-->  the next fence is what the previous block prints
@@ -10,9 +13,9 @@ The marker vocabulary is pytest-codeblocks' (so its documentation applies), plus
     <!-- raises: RuntimeError -->              the next block must raise exactly this exception type;
                                                its expected output ends with "RuntimeError: <message>"
 
-Why our own parser instead of ``pytest_codeblocks.extract_from_buffer``: that function merges a
-continued block into the previous one, so a chain of blocks can carry only one expected output,
-and a page written like an IPython session needs an output after every block.
+pytest-codeblocks' own reader merges a continued block into the previous one, so a chain of blocks
+could carry only one expected output; a page written like an IPython session needs an output after
+every block.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import re
 
 import nbformat
 import pytest
+from mkdocs.exceptions import PluginError
 
 import lab_pages
 from notebook_pages import DOCS, LAB_NAMES, LABS, SITE, code_without_comments
@@ -61,3 +62,8 @@ def test_lab_html_is_made_light_with_mathml_and_anchors():
     assert '<div class="language-text highlight"><pre><code>1\n</code></pre></div>' in html
 
 
+
+
+def test_html_of_another_shape_stops_the_build_naming_the_lab():
+    with pytest.raises(PluginError, match=r"labs/demo\.ipynb: no code cells in the shape"):
+        lab_pages.lab_html("<div class='cell'><pre>print(1)</pre></div>", "labs/demo.ipynb", "labs/demo/", SITE.site_url)

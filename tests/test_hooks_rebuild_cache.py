@@ -1,5 +1,6 @@
 """hooks/rebuild_cache.py: a rebuild reuses the search entries of unchanged pages, and only theirs."""
 
+import inspect
 from types import SimpleNamespace
 
 import jinja2
@@ -77,6 +78,21 @@ def test_the_build_wraps_material_once_however_often_it_starts(monkeypatch):
     rebuild_cache.on_startup(command="serve", dirty=False)
     assert SearchIndex.add_entry_from_context is wrapped
     assert hasattr(wrapped, "seen")
+
+
+def test_a_plain_build_leaves_material_alone(monkeypatch):
+    original = SearchIndex.add_entry_from_context
+    monkeypatch.setattr(SearchIndex, "add_entry_from_context", original)
+    rebuild_cache.on_startup(command="build", dirty=False)
+    assert SearchIndex.add_entry_from_context is original
+
+
+def test_materials_search_index_still_has_the_method_this_hook_wraps():
+    # A private method of Material's: if an upgrade renames it or changes what it takes, the memo
+    # would break serve's rebuilds; this names the method so the hook is updated with Material.
+    method = getattr(SearchIndex, "add_entry_from_context", None)
+    assert method is not None, "material.plugins.search.plugin.SearchIndex.add_entry_from_context is gone"
+    assert list(inspect.signature(method).parameters) == ["self", "page"], inspect.signature(method)
 
 
 def test_compiled_templates_are_kept_on_disk(tmp_path, monkeypatch):

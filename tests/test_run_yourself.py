@@ -86,30 +86,62 @@ def test_torch_needs_python_3_10_and_does_not_bring_numpy():
     assert "numpy" in {Requirement(r).name for r in importlib.metadata.requires("matplotlib") or []}
 
 
-@pytest.mark.parametrize(
-    ("pattern", "chapters"),
-    [
-        (r"\bmatplotlib\b", {"sin-derivative"}),
-        (r"\bnumpy\b|\.numpy\(\)", {"detach", "errors", "sin-derivative"}),
-        (r"\btorch\.func\b", {"exercises", "forward-mode"}),
-        (r"\binference_mode\b", {"detach"}),
-        (r"\.zero_grad\(", {"backward-twice", "errors"}),
-    ],
-)
-def test_the_page_names_the_chapters_whose_code_uses_it(pattern, chapters):
-    assert chapters_whose_code(pattern) == chapters
+HEADING = re.compile(r"^#{1,6} .*\{ #(?P<anchor>[\w-]+) \}\s*$")
+CHAPTER_LINK = re.compile(r"\]\((?P<name>[\w-]+)\.md(?:#[\w-]+)?\)")
+
+
+def list_item(page: Path, anchor: str, key: str) -> str:
+    """The one top-level list item (``- `` and its indented lines) of section { #anchor } that key matches."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if (m := HEADING.match(line)) and m["anchor"] == anchor)
+    end = next((i for i in range(start + 1, len(lines)) if HEADING.match(lines[i])), len(lines))
+    items: list[list[str]] = []
+    current = None
+    for line in lines[start + 1 : end]:
+        if line.startswith("- "):
+            current = [line]
+            items.append(current)
+        elif current is not None and line.startswith("  ") and line.strip():
+            current.append(line)
+        else:
+            current = None
+    found = ["\n".join(item) for item in items if re.search(key, "\n".join(item))]
+    assert len(found) == 1, f"{page.name}: {len(found)} items of {{ #{anchor} }} match {key!r}"
+    return found[0]
+
+
+def assert_item_links_exactly(pattern: str, anchor: str, key: str) -> None:
+    """The list item links every chapter whose code matches pattern, and no other page."""
+    chapters = chapters_whose_code(pattern)
+    assert chapters, f"no chapter's code matches {pattern!r}: has the pattern gone stale?"
     for page in PAGES:
-        text = page.read_text(encoding="utf-8")
-        for name in chapters:
-            assert f"]({name}.md" in text, f"{page.name} does not link {name}"
+        linked = {m["name"] for m in CHAPTER_LINK.finditer(list_item(page, anchor, key))}
+        assert linked == chapters, (
+            f"{page.parent.name}/{page.name} {{ #{anchor} }}: missing {sorted(chapters - linked)}, "
+            f"extra {sorted(linked - chapters)}"
+        )
+
+
+# What chapters' code uses, and where the page lists those chapters: (section anchor, the list item's key).
+# The chapters come from the code, so a new chapter that uses one of these fails here until the page names it.
+@pytest.mark.parametrize(
+    ("pattern", "anchor", "key"),
+    [
+        (r"\bmatplotlib\b", "pip", r"^- matplotlib"),
+        (r"\bmatplotlib\b", "notebooks", r'`matplotlib\.use\("Agg"\)`'),
+        (r"\bnumpy\b|\.numpy\(\)", "pip", r"^- NumPy"),
+        (r"\btorch\.func\b", "older-torch", r"^- \*\*`torch\.func`"),
+        (r"\binference_mode\b", "older-torch", r"^- \*\*`torch\.inference_mode\(\)`"),
+        (r"\.zero_grad\(", "older-torch", r"^- \*\*`optimizer\.zero_grad\(\)`"),
+    ],
+    ids=["matplotlib-install", "matplotlib-notebooks", "numpy", "torch.func", "inference_mode", "zero_grad"],
+)
+def test_the_page_names_the_chapters_whose_code_uses_it(pattern, anchor, key):
+    assert_item_links_exactly(pattern, anchor, key)
 
 
 def test_seeded_chapters_are_the_ones_named_under_random_numbers():
-    seeded = chapters_whose_code(r"manual_seed|Generator\(\)")
-    assert seeded == {"control-flow", "gradient-of-scalar-function", "errors", "exercises", "forward-mode"}
-    for page in PAGES:
-        section = page.read_text(encoding="utf-8").split("{ #older-torch }")[1].split("{ #summary }")[0]
-        assert {name for name in seeded if f"]({name}.md" in section} == seeded
+    assert_item_links_exactly(r"manual_seed|Generator\(\)", "older-torch", r"`manual_seed`")
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -126,15 +158,24 @@ def images_shown(notebook) -> int:
     return sum(1 for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs if "image/png" in out.get("data", {}))
 
 
-def test_the_sin_chapter_shows_its_figures_in_jupyter_once_the_agg_lines_are_deleted(tmp_path):
+AGG = r'matplotlib\.use\("Agg"\)'
+
+
+def test_every_chapter_that_uses_matplotlib_calls_agg():
+    """The page says the chapters that use matplotlib call matplotlib.use("Agg"): all of them do."""
+    assert chapters_whose_code(AGG) == chapters_whose_code(r"\bmatplotlib\b")
+
+
+@pytest.mark.parametrize("name", sorted(chapters_whose_code(AGG)))
+def test_a_chapter_shows_its_figures_in_jupyter_once_its_two_agg_lines_are_deleted(name, tmp_path):
     line = 'matplotlib.use("Agg")\n'
     for language in ("zh", "en"):
-        assert (DOCS / language / "sin-derivative.md").read_text(encoding="utf-8").count(line) == 2
-    notebook = chapter_notebooks.chapter_notebook(DOCS / "zh" / "sin-derivative.md", "zh")
+        assert (DOCS / language / f"{name}.md").read_text(encoding="utf-8").count(line) == 2, "the page says two places"
+    notebook = chapter_notebooks.chapter_notebook(DOCS / "zh" / f"{name}.md", "zh")
     assert sum(cell.source.count(line) for cell in notebook.cells if cell.cell_type == "code") == 2
     shown = {}
     for deleted in (False, True):
-        copy = chapter_notebooks.chapter_notebook(DOCS / "zh" / "sin-derivative.md", "zh")
+        copy = chapter_notebooks.chapter_notebook(DOCS / "zh" / f"{name}.md", "zh")
         if deleted:
             for cell in copy.cells:
                 cell.source = cell.source.replace(line, "")
