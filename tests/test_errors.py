@@ -30,6 +30,7 @@ ANCHORS = [
     "requires-grad-non-leaf",
     "unused-input",
     "shape-mismatch",
+    "checkpoint-use-reentrant",
     "grad-is-none",
     "grad-accumulates",
     "float-equality",
@@ -182,6 +183,26 @@ def shape_mismatch():
     y.backward(torch.ones(4))
 
 
+def checkpoint_without_use_reentrant():
+    from torch.utils.checkpoint import checkpoint
+
+    checkpoint(torch.tanh, torch.ones(3, requires_grad=True))
+
+
+def reentrant_checkpoint_of_data():
+    from torch.utils.checkpoint import checkpoint
+
+    w = torch.ones(3, requires_grad=True)
+    checkpoint(lambda x: torch.tanh(w * x), torch.tensor([1.0, 2.0, 3.0]), use_reentrant=True)
+
+
+def reentrant_checkpoint_and_autograd_grad():
+    from torch.utils.checkpoint import checkpoint
+
+    x = torch.ones(3, requires_grad=True)
+    torch.autograd.grad(checkpoint(torch.tanh, x, use_reentrant=True).sum(), x)
+
+
 # For each entry, the messages in the order the page quotes them.
 TRIGGERS = {
     "scalar-outputs": [lambda: raised(scalar_outputs)],
@@ -199,6 +220,11 @@ TRIGGERS = {
     "requires-grad-non-leaf": [lambda: raised(requires_grad_non_leaf)],
     "unused-input": [lambda: raised(unused_input)],
     "shape-mismatch": [lambda: raised(shape_mismatch)],
+    "checkpoint-use-reentrant": [
+        lambda: warned(checkpoint_without_use_reentrant),
+        lambda: warned(reentrant_checkpoint_of_data),
+        lambda: raised(reentrant_checkpoint_and_autograd_grad),
+    ],
 }
 
 CASES = [(anchor, i) for anchor, triggers in TRIGGERS.items() for i in range(len(triggers))]

@@ -12,7 +12,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = {
     "index.md", "basics.md", "graph-and-leaves.md", "backward-twice.md", "non-scalar-backward.md", "detach.md",
     "control-flow.md", "gradient-of-scalar-function.md", "sin-derivative.md", "exercises.md", "errors.md",
-    "glossary.md", "from-scratch.md", "forward-mode.md", "about.md",
+    "glossary.md", "from-scratch.md", "forward-mode.md", "checkpointing.md", "about.md",
 }
 ROW = re.compile(r'^\| <span id="(?P<anchor>[a-z0-9-]+)"></span>(?P<cells>.*)\|\s*$')
 
