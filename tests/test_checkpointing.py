@@ -232,6 +232,27 @@ def test_reentrant_checkpoint_loses_the_weights_gradient_when_the_input_needs_no
     assert w.grad is not None and w.grad.abs().sum() > 0
 
 
+def test_the_reentrant_variant_runs_the_forward_pass_without_recording():
+    recording = []
+
+    def f(t):
+        recording.append(torch.is_grad_enabled())
+        return t.exp()
+
+    x = leaf(3)
+    checkpoint(f, x, use_reentrant=True).sum().backward()
+    checkpoint(f, x, use_reentrant=False).sum().backward()
+    # reentrant: forward under no_grad, recomputation recorded; non-reentrant: both recorded
+    assert recording == [False, True, True, True]
+
+
+def test_cpu_has_no_memory_counter_like_cuda_s():
+    assert not [name for name in dir(torch.cpu) if "mem" in name.lower()]
+    if not torch.accelerator.is_available():
+        with pytest.raises(RuntimeError, match="none is available"):
+            torch.accelerator.max_memory_allocated()
+
+
 def test_only_the_non_reentrant_checkpoint_takes_keyword_arguments_and_autograd_grad():
     x = leaf(3)
     with pytest.raises(ValueError, match="Unexpected keyword arguments"):
@@ -346,7 +367,9 @@ def test_csv_checkpointing_costs_time_within_loose_bounds(measured):
     for strategy in ("whole", "each_layer", "sqrt_segments"):
         _, seconds = column(rows, strategy, "median_seconds")
         ratios = [s / b for s, b in zip(seconds, base)]
-        assert all(1.0 < r < 2.5 for r in ratios), (strategy, ratios)
+        assert all(1.05 < r < 2.2 for r in ratios), (strategy, ratios)  # "about 1.1 to 2 times"
+        if strategy == "sqrt_segments":
+            assert all(r < 1.6 for r in ratios), ratios  # "about 15% to 50% more time"
 
 
 # --- the figure ------------------------------------------------------------------------------------
