@@ -53,8 +53,9 @@ outputs: setup ## rewrite the outputs shown under code blocks with what the code
 	-$(PYTHON) -m pytest docs --update-outputs -q
 	git --no-pager diff --stat -- docs
 
-measure: setup ## time derivatives on this machine and save the data the cost figures are drawn from
+measure: setup-build ## time derivatives and measure checkpointing's memory on this machine; save the data the figures are drawn from
 	$(PYTHON) snippets/cost/measure_cost.py
+	$(PYTHON) snippets/checkpointing/measure_memory.py
 
 bench: setup ## time builds, the writer's loop and the tests; weigh pages (gzip); Lighthouse
 	$(PYTHON) scripts/bench_build.py

@@ -37,6 +37,7 @@ ANCHORS = [
     "grad-output-not-multiplied",
     "backward-hook-no-inputs",
     "inference-tensors",
+    "checkpoint-use-reentrant",
     "grad-is-none",
     "grad-accumulates",
     "float-equality",
@@ -290,6 +291,26 @@ def inference_tensor_in_place():
     t.add_(1)
 
 
+def checkpoint_without_use_reentrant():
+    from torch.utils.checkpoint import checkpoint
+
+    checkpoint(torch.tanh, torch.ones(3, requires_grad=True))
+
+
+def reentrant_checkpoint_of_data():
+    from torch.utils.checkpoint import checkpoint
+
+    w = torch.ones(3, requires_grad=True)
+    checkpoint(lambda x: torch.tanh(w * x), torch.tensor([1.0, 2.0, 3.0]), use_reentrant=True)
+
+
+def reentrant_checkpoint_and_autograd_grad():
+    from torch.utils.checkpoint import checkpoint
+
+    x = torch.ones(3, requires_grad=True)
+    torch.autograd.grad(checkpoint(torch.tanh, x, use_reentrant=True).sum(), x)
+
+
 # For each entry, the messages in the order the page quotes them.
 TRIGGERS = {
     "scalar-outputs": [lambda: raised(scalar_outputs)],
@@ -313,6 +334,11 @@ TRIGGERS = {
     "grad-output-not-multiplied": [lambda: raised(grad_output_not_multiplied)],
     "backward-hook-no-inputs": [lambda: warned(backward_hook_no_inputs)],
     "inference-tensors": [lambda: raised(inference_tensor_saved), lambda: raised(inference_tensor_in_place)],
+    "checkpoint-use-reentrant": [
+        lambda: warned(checkpoint_without_use_reentrant),
+        lambda: warned(reentrant_checkpoint_of_data),
+        lambda: raised(reentrant_checkpoint_and_autograd_grad),
+    ],
 }
 
 CASES = [(anchor, i) for anchor, triggers in TRIGGERS.items() for i in range(len(triggers))]

@@ -1,0 +1,391 @@
+"""Claims of docs/checkpointing.*.md that its printed outputs do not show, and its measurements.
+
+Memory is counted (saved-tensor hooks) or measured (the profiler's allocation events) here exactly,
+because it does not depend on the machine; the committed CSV's times are checked only as loose
+ratios, never as times.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from figures import run_script
+import torch
+import torch.nn.functional as F
+from torch.utils.checkpoint import CheckpointError, checkpoint, checkpoint_sequential
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = ROOT / "snippets" / "checkpointing"
+sys.path.insert(0, str(HERE))
+
+from checkpoint_data import STRATEGIES, column, read_measurements  # noqa: E402
+from measure_memory import (  # noqa: E402
+    COLUMNS,
+    DEPTHS,
+    chain,
+    checkpoint_each_layer,
+    no_checkpoint,
+    one_checkpoint,
+    peak_bytes,
+    saved_bytes,
+    silu,
+    sqrt_segments,
+)
+
+MIB = 2**20
+RUNS = {"none": no_checkpoint, "whole": one_checkpoint, "each_layer": checkpoint_each_layer,
+        "sqrt_segments": sqrt_segments}
+
+
+def leaf(n=256, seed=0):
+    return torch.randn(n, generator=torch.Generator().manual_seed(seed), requires_grad=True)
+
+
+def expected_saved_tensors(strategy: str, depth: int) -> int:
+    """Tensors of x's size the graph holds after the forward pass (the page's reasoning)."""
+    s = math.isqrt(depth)
+    return {"none": 2 * depth, "whole": 1, "each_layer": depth, "sqrt_segments": (s - 1) + 2 * (depth // s)}[strategy]
+
+
+def gradient(run, x, depth):
+    x.grad = None
+    run(x, depth).sum().backward()
+    g, x.grad = x.grad, None
+    return g
+
+
+# --- what the graph saves ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [1, 4, 9, 16, 25])
+@pytest.mark.parametrize("strategy", list(RUNS))
+def test_saved_bytes_follow_the_page_s_count(strategy, depth):
+    x = leaf()
+    _, _, nbytes = saved_bytes(lambda: RUNS[strategy](x, depth))
+    assert nbytes == expected_saved_tensors(strategy, depth) * x.nbytes
+
+
+@pytest.mark.parametrize("depth", [4, 16, 64])
+def test_checkpointing_saves_fewer_bytes_than_no_checkpoint(depth):
+    x = leaf()
+    _, _, without = saved_bytes(lambda: chain(x, depth))
+    for strategy in ("whole", "each_layer", "sqrt_segments"):
+        _, _, with_checkpoint = saved_bytes(lambda: RUNS[strategy](x, depth))
+        assert with_checkpoint < without
+
+
+def test_sigmoid_output_is_saved_twice_but_counted_once():
+    x = leaf()
+    _, count, nbytes = saved_bytes(lambda: silu(x))
+    assert count == 3 and nbytes == 2 * x.nbytes  # x, sigmoid(x) and sigmoid(x) again
+
+
+def test_innermost_saved_tensor_hooks_win():
+    outer, inner = [], []
+    x = leaf()
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: outer.append(t) or t, lambda t: t):
+        with torch.autograd.graph.saved_tensors_hooks(lambda t: inner.append(t) or t, lambda t: t):
+            x.exp()
+        x.sin()
+    assert len(inner) == 1 and len(outer) == 1
+
+
+# --- recomputation and identical gradients -------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [1, 9, 16])
+def test_every_strategy_gives_bit_identical_gradients(depth):
+    x = leaf(1024)
+    plain = gradient(no_checkpoint, x, depth)
+    for strategy in ("whole", "each_layer", "sqrt_segments"):
+        assert torch.equal(gradient(RUNS[strategy], x, depth), plain), strategy
+
+
+def test_checkpointed_function_runs_once_in_forward_and_once_more_in_backward():
+    calls = []
+    x = leaf()
+    y = checkpoint(lambda t: calls.append(1) or chain(t, 4), x, use_reentrant=False)
+    assert len(calls) == 1
+    y.sum().backward()
+    assert len(calls) == 2
+
+
+def test_exercise_retain_graph_recomputes_once_per_backward_and_accumulates():
+    calls = []
+    x = leaf()
+    y = checkpoint(lambda t: calls.append(1) or chain(t, 16), x, use_reentrant=False).sum()
+    y.backward(retain_graph=True)
+    once = x.grad.clone()
+    y.backward()
+    assert len(calls) == 3
+    assert torch.equal(x.grad, 2 * once)
+
+
+def test_random_numbers_are_replayed_in_the_recomputation():
+    x = leaf()
+
+    def noisy(t):
+        return F.dropout(silu(t), p=0.5, training=True)
+
+    torch.manual_seed(3)
+    noisy(x).sum().backward()
+    plain, x.grad = x.grad, None
+    torch.manual_seed(3)
+    checkpoint(noisy, x, use_reentrant=False).sum().backward()
+    assert torch.equal(x.grad, plain)
+    assert (plain == 0).any()  # dropout really dropped something
+
+
+def test_recomputation_with_another_shape_raises_and_other_values_are_silently_wrong():
+    x = leaf(3)
+    short = [False]
+    out = checkpoint(lambda t: (t[:2] if short[0] else t).exp().sum(), x, use_reentrant=False)
+    short[0] = True
+    with pytest.raises(CheckpointError, match="different metadata"):
+        out.backward()
+    assert issubclass(CheckpointError, RuntimeError)
+
+    scale = [1.0]
+    x.grad = None
+    checkpoint(lambda t: (t * scale[0]).exp(), x, use_reentrant=False).sum().backward()
+    right, x.grad = x.grad, None
+    out = checkpoint(lambda t: (t * scale[0]).exp(), x, use_reentrant=False)
+    scale[0] = 2.0
+    out.sum().backward()  # no error
+    assert not torch.allclose(x.grad, right)
+
+
+def test_non_reentrant_checkpoint_stops_recomputing_early():
+    reached = []
+
+    def f(t):
+        y = t.exp()  # the only tensor saved inside
+        reached.append(1)
+        return y + 1
+
+    for use_reentrant, calls in [(False, 1), (True, 2)]:
+        reached.clear()
+        checkpoint(f, leaf(3), use_reentrant=use_reentrant).sum().backward()
+        assert len(reached) == calls
+
+
+def test_checkpoint_sequential_leaves_the_last_segment_unchecked():
+    x = leaf()
+    _, count, nbytes = saved_bytes(lambda: checkpoint_sequential([silu] * 16, 4, x, use_reentrant=False))
+    assert count == 3 + 3 * 4  # 3 segment inputs, then 4 plain layers of 3 saves each
+    assert nbytes == (3 + 8) * x.nbytes
+
+
+def test_exercise_builtin_silu_saves_one_tensor_per_layer_and_rounds_differently():
+    x = leaf(1024)
+
+    def builtin_chain(t, depth):
+        for _ in range(depth):
+            t = F.silu(t)
+        return t
+
+    y, count, nbytes = saved_bytes(lambda: builtin_chain(x, 16))
+    assert y.grad_fn.name() == "SiluBackward0"
+    assert count == 16 and nbytes == 16 * x.nbytes
+    builtin = gradient(builtin_chain, x, 16)
+    handwritten = gradient(chain, x, 16)
+    assert torch.allclose(builtin, handwritten) and not torch.equal(builtin, handwritten)
+
+
+# --- use_reentrant ---------------------------------------------------------------------------------
+
+
+def caught_warnings(action):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = action()
+    return result, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def test_omitting_use_reentrant_only_warns_and_picks_the_reentrant_variant():
+    major, minor = (int(p) for p in torch.__version__.split(".")[:2])
+    assert (major, minor) >= (2, 9)  # the warning promises an exception from 2.9 on; there is none
+    y, messages = caught_warnings(lambda: checkpoint(torch.tanh, leaf(3)))
+    assert y.grad_fn.name() == "CheckpointFunctionBackward"
+    assert len(messages) == 1 and "use_reentrant=False is recommended" in messages[0]
+    assert "2.9" in messages[0] and "raise an exception" in messages[0]
+    y, messages = caught_warnings(lambda: checkpoint_sequential([silu] * 4, 2, leaf(3)))
+    assert any("checkpoint_sequential: the use_reentrant parameter should be passed explicitly" in m for m in messages)
+    _, messages = caught_warnings(lambda: checkpoint(torch.tanh, leaf(3), use_reentrant=False))
+    assert messages == []
+
+
+def test_reentrant_checkpoint_loses_the_weights_gradient_when_the_input_needs_none():
+    w = leaf(8, seed=1)
+    data = torch.randn(8, generator=torch.Generator().manual_seed(2))
+    h, messages = caught_warnings(lambda: checkpoint(lambda t: silu(w * t), data, use_reentrant=True))
+    assert not h.requires_grad
+    assert messages == ["None of the inputs have requires_grad=True. Gradients will be None"]
+    h = checkpoint(lambda t: silu(w * t), data, use_reentrant=False)
+    h.sum().backward()
+    assert w.grad is not None and w.grad.abs().sum() > 0
+
+
+def test_the_reentrant_variant_runs_the_forward_pass_without_recording():
+    recording = []
+
+    def f(t):
+        recording.append(torch.is_grad_enabled())
+        return t.exp()
+
+    x = leaf(3)
+    checkpoint(f, x, use_reentrant=True).sum().backward()
+    checkpoint(f, x, use_reentrant=False).sum().backward()
+    # reentrant: forward under no_grad, recomputation recorded; non-reentrant: both recorded
+    assert recording == [False, True, True, True]
+
+
+def test_cpu_has_no_memory_counter_like_cuda_s():
+    assert not [name for name in dir(torch.cpu) if "mem" in name.lower()]
+    if not torch.accelerator.is_available():
+        with pytest.raises(RuntimeError, match="none is available"):
+            torch.accelerator.max_memory_allocated()
+
+
+def test_only_the_non_reentrant_checkpoint_takes_keyword_arguments_and_autograd_grad():
+    x = leaf(3)
+    with pytest.raises(ValueError, match="Unexpected keyword arguments"):
+        checkpoint(chain, x, use_reentrant=True, depth=2)
+    y = checkpoint(chain, x, use_reentrant=False, depth=2)
+    (dx,) = torch.autograd.grad(y.sum(), x)
+    assert torch.equal(dx, torch.autograd.grad(chain(x, 2).sum(), x)[0])
+    with pytest.raises(RuntimeError, match="incompatible with .grad()"):
+        torch.autograd.grad(checkpoint(chain, x, 2, use_reentrant=True).sum(), x)
+
+
+# --- peak memory, measured with the profiler --------------------------------------------------------
+
+
+def test_peak_bytes_follows_allocations_and_frees():
+    def run():
+        a = torch.empty(1000)
+        b = torch.empty(1000)  # noqa: F841 - held until the end
+        del a
+        c = torch.empty(500)  # noqa: F841
+    assert peak_bytes(run) == 8000  # held: 4000, 8000, 4000, 6000 bytes
+
+
+def forward_backward(run, x, depth):
+    run(x, depth).sum().backward()
+    x.grad = None
+
+
+def test_one_checkpoint_around_everything_does_not_lower_the_peak():
+    x = leaf(4096)
+    plain = peak_bytes(lambda: forward_backward(no_checkpoint, x, 16))
+    whole = peak_bytes(lambda: forward_backward(one_checkpoint, x, 16))
+    segments = peak_bytes(lambda: forward_backward(sqrt_segments, x, 16))
+    assert abs(whole - plain) < x.nbytes
+    assert segments < 0.5 * plain
+
+
+def test_exercise_the_peak_against_the_number_of_segments_is_u_shaped():
+    x = leaf(4096)
+
+    def peak(segments):
+        return peak_bytes(lambda: forward_backward(
+            lambda t, d: checkpoint_sequential([silu] * d, segments, t, use_reentrant=False), x, 64))
+
+    peaks = {s: peak(s) for s in (2, 4, 8, 16, 32)}
+    assert min(peaks, key=peaks.get) in (8, 16)
+    for best in (8, 16):
+        assert peaks[best] < peaks[4] < peaks[2]
+        assert peaks[best] < peaks[32]
+    assert [s + 2 * 64 // s for s in (2, 4, 8, 16, 32)] == [66, 36, 24, 24, 36]  # the answer's M(s)
+
+
+# --- the committed measurements ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def measured():
+    return read_measurements()
+
+
+def peak_mib(rows, strategy, depth):
+    depths, peaks = column(rows, strategy, "peak_bytes")
+    return peaks[depths.index(depth)] / MIB
+
+
+def test_csv_records_machine_torch_and_date_and_has_every_row(measured):
+    about, rows = measured
+    assert about["machine"] and int(about["processors"]) >= 1
+    assert about["torch"].startswith("2.")
+    datetime.date.fromisoformat(about["date"])
+    assert int(about["elements per tensor"]) == 2**18
+    assert list(rows[0]) == COLUMNS
+    assert sorted((r["strategy"], int(r["depth"])) for r in rows) == sorted(
+        (s, d) for s in STRATEGIES for d in DEPTHS
+    )
+
+
+def test_csv_saved_bytes_are_what_the_hooks_count_now(measured):
+    about, rows = measured
+    tensor = int(about["elements per tensor"]) * 4
+    for r in rows:
+        assert int(r["saved_bytes"]) == expected_saved_tensors(r["strategy"], int(r["depth"])) * tensor
+
+
+def test_csv_peaks_tell_the_page_s_story(measured):
+    _, rows = measured
+    largest = max(DEPTHS)
+    none = peak_mib(rows, "none", largest)
+    assert 120 < none < 140  # "about 129 MiB at 64 layers"
+    slope = (none - peak_mib(rows, "none", 16)) / (largest - 16)
+    assert 1.9 < slope < 2.1  # "about 2 MiB more per layer"
+    for depth in DEPTHS:
+        assert abs(peak_mib(rows, "whole", depth) - peak_mib(rows, "none", depth)) < 0.1  # exactly the same
+        assert peak_mib(rows, "sqrt_segments", depth) < peak_mib(rows, "each_layer", depth) < peak_mib(rows, "none", depth)
+    assert 0.4 < peak_mib(rows, "each_layer", largest) / none < 0.6  # "about half"
+    assert peak_mib(rows, "sqrt_segments", largest) < none / 5  # "less than a fifth"
+    assert abs(peak_mib(rows, "sqrt_segments", largest) - (8 + 2 * largest / 8)) < 2  # M(8) = 24
+    # Growth: sqrt(N) segments grow like sqrt(N), the others like N.
+    assert peak_mib(rows, "sqrt_segments", 64) / peak_mib(rows, "sqrt_segments", 16) < 2.5
+    assert peak_mib(rows, "none", 64) / peak_mib(rows, "none", 16) > 3.5
+
+
+def test_csv_resident_size_agrees_with_the_allocator_peak(measured):
+    _, rows = measured
+    for r in rows:
+        assert abs(int(r["rss_increase_bytes"]) - int(r["peak_bytes"])) < MIB, r  # "less than 1 MiB"
+
+
+def test_csv_checkpointing_costs_time_within_loose_bounds(measured):
+    _, rows = measured
+    depths, base = column(rows, "none", "median_seconds")
+    for strategy in ("whole", "each_layer", "sqrt_segments"):
+        _, seconds = column(rows, strategy, "median_seconds")
+        ratios = [s / b for s, b in zip(seconds, base)]
+        assert all(1.05 < r < 2.2 for r in ratios), (strategy, ratios)  # "about 1.1 to 2 times"
+        if strategy == "sqrt_segments":
+            assert all(r < 1.6 for r in ratios), ratios  # "about 15% to 50% more time"
+
+
+# --- the figure ------------------------------------------------------------------------------------
+
+
+def test_figure_script_only_reads_the_csv(measured, tmp_path):
+    # Determinism and both themes: tests/test_figures.py.
+    script = HERE / "fig_checkpoint_memory.py"
+    source = script.read_text(encoding="utf-8")
+    for measuring in ("perf_counter", "import time", "import torch", "import measure_memory", "from measure_memory"):
+        assert measuring not in source
+    assert "checkpoint_data" in source
+    run_script(script, tmp_path)  # as the build runs it (hooks/figures.py)
+    about, _ = measured
+    svg = (tmp_path / "checkpoint_memory.light.svg").read_text(encoding="utf-8")
+    assert f"torch {about['torch']}, {about['date']}" in svg  # drawn from the CSV's comment lines
+    assert "peak memory of forward + backward (MiB)" in svg
+    assert (tmp_path / "checkpoint_memory.dark.svg").exists()
