@@ -1,20 +1,16 @@
-// The search index, on demand and in the page's language.
+// The search index, on demand.
 //
-// Material requests search/search_index.json below the site root as soon as any page loads: 70-80 KB
-// gzip per language, more than half of what a first visit to a chapter costs, for readers who may
-// never search. hooks/search_by_language.py writes one index per language root; this script, which
-// must run before Material's bundle (overrides/main.html), holds Material's request back until the
-// reader turns to the search (focus, click or tap on it, or a ?q= / ?h= link that needs it at
-// once), and sends it to the index of the page's language.
+// Material requests search/search_index.json below its site's root as soon as any page loads:
+// 70-90 KB gzip (each language's build has its own), more than half of what a first visit to a
+// chapter costs, for readers who may never search. This script, which must run before Material's
+// bundle (overrides/main.html), holds that request back until the reader turns to the search
+// (focus, click or tap on it, or a ?q= / ?h= link that needs it at once).
 //
 // Our own code because Material has no setting for either: its bundle fixes the index's address
 // and requests it with XMLHttpRequest at start-up (Material 9.8). Only that one request is touched;
 // if Material ever asks for the index differently, search still works, just eagerly.
 (() => {
   const INDEX = "search/search_index.json";
-  const language = document.documentElement.lang;
-  const own = document.querySelector(`a.md-select__link[hreflang="${language}"][data-language-root]`);
-  const languageRoot = own ? new URL(own.dataset.languageRoot, location.href) : null;
 
   let wanted = false;
   const waiting = [];
@@ -26,9 +22,7 @@
 
   const { open, send } = XMLHttpRequest.prototype;
   XMLHttpRequest.prototype.open = function (method, url, ...rest) {
-    const target = new URL(url, location.href);
-    this.isSearchIndex = target.pathname.endsWith(`/${INDEX}`);
-    if (this.isSearchIndex && languageRoot) url = new URL(INDEX, languageRoot).href;
+    this.isSearchIndex = new URL(url, location.href).pathname.endsWith(`/${INDEX}`);
     return open.call(this, method, url, ...rest);
   };
   XMLHttpRequest.prototype.send = function (...body) {

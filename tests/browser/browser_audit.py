@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from markdown_blocks import mkdocs_yml
+from site_facts import language_roots
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -59,22 +62,28 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
 
 
+# The languages' folders, from mkdocs.yml's extra.alternate: {"zh": "", "en": "en/"}. The
+# counterpart of a page is the same path in the other folder (two languages).
+FOLDERS = language_roots(mkdocs_yml()["extra"]["alternate"])
+DEFAULT, OTHER = list(FOLDERS)
+
+
 def pages_of(site: Path) -> list[str]:
     """Every page of the build as a path below the site's root: "", "basics/", "en/basics/", ..."""
     pages = []
     for html in site.rglob("index.html"):
         relative = html.parent.relative_to(site).as_posix()
         pages.append("" if relative == "." else relative + "/")
-    return sorted(pages, key=lambda p: (p.startswith("en/"), p))
+    return sorted(pages, key=lambda p: (language_of(p) != DEFAULT, p))
 
 
 def language_of(path: str) -> str:
-    return "en" if path == "en/" or path.startswith("en/") else "zh"
+    return OTHER if path.startswith(FOLDERS[OTHER]) else DEFAULT
 
 
 def counterpart(path: str) -> str:
     """The same page in the other language (pages mirror paths one to one)."""
-    return path[len("en/"):] if language_of(path) == "en" else "en/" + path
+    return path[len(FOLDERS[OTHER]):] if language_of(path) == OTHER else FOLDERS[OTHER] + path
 
 
 @dataclass
@@ -211,10 +220,25 @@ async () => {
 # rules alone run again in the dark scheme: nothing else depends on the colours.
 AXE_RUN = r"""
 async (coloursOnly) => {
-  // Blocks far from the screen are not rendered (content-visibility in docs/stylesheets/course.css),
-  // and colours cannot be read from what is not rendered: render everything while axe looks. Their
-  // colours were not updated while they were skipped, so a change of scheme would only now start
-  // their colour transitions: skip those to the end, as they are on screen.
+  const COLOURS = ["color-contrast", "link-in-text-block"];
+  const serious = (result) => result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(" | ")}`
+      + (v.nodes.length > 4 ? ` and ${v.nodes.length - 4} more` : ""));
+  const run = (context, options) => Promise.race([axe.run(context, options),
+    new Promise((_, fail) => setTimeout(() => fail(new Error("axe-core did not finish in 60 s")), 60000))]);
+  const found = [];
+  // First the page as it loaded, as any other axe-based tool (Lighthouse) sees it: blocks far from
+  // the screen are not rendered (content-visibility in overrides/stylesheets/course.css), and axe
+  // reads wrong colours from some of them (it reported list items at 1.27:1 that are fine on
+  // screen). Outside code blocks, whose colours are checked on samples below.
+  if (!coloursOnly) {
+    found.push(...serious(await run({include: [document], exclude: [["pre"]]},
+      {runOnly: COLOURS, resultTypes: ["violations"]})).map((v) => `as loaded: ${v}`));
+  }
+  // Then everything rendered, so that colours are read from what is drawn. Their colours were not
+  // updated while they were skipped, so a change of scheme would only now start their colour
+  // transitions: skip those to the end, as they are on screen.
   const rendered = document.head.appendChild(document.createElement("style"));
   rendered.textContent = ".md-content__inner > * { content-visibility: visible !important; }"
     + " .md-content__inner * { transition: none !important; }";
@@ -231,18 +255,10 @@ async (coloursOnly) => {
         if (!seen.has(key)) { seen.add(key); span.setAttribute("data-axe-sample", ""); }
       }
     }
-    const COLOURS = ["color-contrast", "link-in-text-block"];
-    const serious = (result) => result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(" | ")}`
-        + (v.nodes.length > 4 ? ` and ${v.nodes.length - 4} more` : ""));
     // Rules whose impact is at most moderate can never report what fails here: skipped, for speed.
     const mild = (axe._audit ? axe._audit.rules : [])
       .filter((rule) => rule.impact && rule.impact !== "serious" && rule.impact !== "critical")
       .map((rule) => rule.id);
-    const found = [];
-    const run = (context, options) => Promise.race([axe.run(context, options),
-      new Promise((_, fail) => setTimeout(() => fail(new Error("axe-core did not finish in 60 s")), 60000))]);
     if (!coloursOnly) {
       const rules = Object.fromEntries([...COLOURS, ...mild].map((id) => [id, {enabled: false}]));
       found.push(...serious(await run(document, {rules, resultTypes: ["violations"]})));
@@ -343,7 +359,7 @@ def sweep(page, recorder: Recorder, base: str, paths: list[str]) -> dict[str, Fi
     other language whole, see overrides/partials/alternate.html)."""
     found = {}
     for path in paths:
-        home = path in ("", "en/")
+        home = path in FOLDERS.values()
         found[path] = audit(page, recorder, base, path, instant=not home and bool(found))
     return found
 
