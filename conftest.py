@@ -129,6 +129,10 @@ def run_block(block: Block, namespace: dict) -> str:
         # on which page ran first; a reader's own code is what a page shows warnings for.
         if issubclass(category, (DeprecationWarning, PendingDeprecationWarning)) and filename != str(block.path):
             return
+        # A ResourceWarning is raised when the garbage collector happens to run, about objects of
+        # whatever ran before (another test's Jupyter sockets), not about the page's code.
+        if issubclass(category, ResourceWarning) and filename != str(block.path):
+            return
         printed.write(f"{category.__name__}: {message}\n")
 
     with warnings.catch_warnings(), contextlib.redirect_stdout(printed):

@@ -8,10 +8,11 @@ import json
 import os
 import re
 import subprocess
+from urllib.parse import quote
 
 import pytest
 
-from markdown_blocks import ROOT
+from markdown_blocks import ROOT, mkdocs_yml
 from site_build import build
 from site_scan import foreign_loads
 
@@ -104,10 +105,11 @@ def test_search_index_splits_chinese_into_words(site):
 def test_each_language_has_its_own_search_index(site):
     indexes = {root: json.loads((site / root / "search" / "search_index.json").read_text(encoding="utf-8"))
                for root in ("", "en/")}
-    chinese, english = ({doc["location"].split("#")[0] for doc in indexes[root]["docs"]} for root in ("", "en/"))
+    # Each index names its pages below its own build's root.
+    chinese, english = ({root + doc["location"].split("#")[0] for doc in indexes[root]["docs"]} for root in ("", "en/"))
     pages = {p.parent.relative_to(site).as_posix() + "/" for p in site.rglob("index.html")} - {"./"}
     assert chinese == {p for p in pages if not p.startswith("en/")} | {""}
-    assert english == {p for p in pages if p.startswith("en/")}
+    assert english == {p for p in pages if p.startswith("en/")} | {"en/"}
     assert indexes[""]["config"]["lang"] == ["zh", "en"] and indexes["en/"]["config"]["lang"] == ["en"]
 
 
@@ -148,3 +150,14 @@ def test_math_font_is_shipped_small(site):
     assert font.stat().st_size < 60_000
     css = (site / "stylesheets" / "course.css").read_text(encoding="utf-8")
     assert 'url("../fonts/course-math.woff2")' in css
+
+
+def test_every_page_offers_to_report_a_problem_about_itself(site):
+    # overrides/partials/actions.html: the repository's new-issue form, its body naming the page.
+    repo = mkdocs_yml()["repo_url"].rstrip("/")
+    for page in sorted(site.rglob("index.html")):
+        html = page.read_text(encoding="utf-8")
+        canonical = re.search(r'<link rel="canonical" href="([^"]+)"', html).group(1)
+        link = re.search(r'href="(' + re.escape(repo) + r'/issues/new\?[^"]+)"[^>]*class="[^"]*course-report', html)
+        assert link, f"{page.relative_to(site)}: no report-a-problem link"
+        assert quote(canonical, safe="/") in link.group(1).replace("&amp;", "&"), page.relative_to(site)

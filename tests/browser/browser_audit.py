@@ -36,6 +36,10 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    # With Chromium's back-forward cache, going back from the English home page to the 404 page it
+    # was reached from stayed on the home page for Playwright, and closing the context then waited
+    # forever. The tests check pages, not the cache.
+    "--disable-features=BackForwardCache",
 ]
 
 

@@ -44,11 +44,6 @@ def desktop(chromium):
     """A fresh desktop browser context (no cache, no stored colour scheme)."""
     context = browser_audit.new_context(chromium, viewport=browser_audit.DESKTOP)
     yield context
-    # Pages first, each left on a blank page: closing the context while a page is still navigating
-    # (Material's instant navigation answering a history step) can make Playwright wait forever.
-    for page in context.pages:
-        page.goto("about:blank")
-        page.close()
     context.close()
 
 
