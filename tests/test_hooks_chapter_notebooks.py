@@ -6,9 +6,11 @@ every chapter; the notebooks of one language are run from top to bottom with nbc
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import sys
 import textwrap
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -232,11 +234,23 @@ def run(notebook: nbformat.NotebookNode, cwd: Path) -> str | None:
 RUNNABLE = [p for p in CHAPTERS + LABS if p.is_relative_to(DOCS / "zh")]
 
 
-@pytest.mark.parametrize("path", RUNNABLE, ids=lambda p: str(p.relative_to(DOCS)))
-def test_notebook_runs_from_top_to_bottom(path, tmp_path):
+def run_from_file(path: Path, cwd: Path) -> str | None:
     notebook = nbformat.read(path, as_version=4) if path.suffix == ".ipynb" else notebook_of(path)
-    failure = run(notebook, tmp_path)
-    assert failure is None, f"{path.relative_to(ROOT)}: {failure}"
+    return run(notebook, cwd)
+
+
+@pytest.fixture(scope="module")
+def failures(tmp_path_factory) -> dict[Path, str | None]:
+    """Every runnable notebook run once, two at a time: a kernel spends most of its time starting
+    and importing torch, and this machine has two cores."""
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        runs = {path: pool.submit(run_from_file, path, tmp_path_factory.mktemp(path.stem)) for path in RUNNABLE}
+        return {path: future.result() for path, future in runs.items()}
+
+
+@pytest.mark.parametrize("path", RUNNABLE, ids=lambda p: str(p.relative_to(DOCS)))
+def test_notebook_runs_from_top_to_bottom(path, failures):
+    assert failures[path] is None, f"{path.relative_to(ROOT)}: {failures[path]}"
 
 
 def test_an_unexpected_error_names_the_cell(tmp_path):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.metadata
+import multiprocessing
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -166,23 +168,38 @@ def test_every_chapter_that_uses_matplotlib_calls_agg():
     assert chapters_whose_code(AGG) == chapters_whose_code(r"\bmatplotlib\b")
 
 
+def images_when_run(name: str, delete_agg: bool, cwd: Path) -> int:
+    """How many figures Jupyter shows for the chapter's notebook, with or without its Agg lines."""
+    notebook = chapter_notebooks.chapter_notebook(DOCS / "zh" / f"{name}.md", "zh")
+    if delete_agg:
+        for cell in notebook.cells:
+            cell.source = cell.source.replace('matplotlib.use("Agg")\n', "")
+    specs = KernelSpecManager(kernel_dirs=[], ensure_native_kernel=True)
+    manager = KernelManager(kernel_name="python3", kernel_spec_manager=specs)
+    try:
+        NotebookClient(notebook, km=manager, timeout=300, allow_errors=True,
+                       resources={"metadata": {"path": str(cwd)}}).execute()
+    finally:
+        if manager.has_kernel:
+            manager.shutdown_kernel(now=True)
+    return images_shown(notebook)
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory) -> dict[tuple[str, bool], int]:
+    """Each chapter that uses matplotlib, run with and without its Agg lines, two kernels at a time."""
+    cases = [(name, deleted) for name in sorted(chapters_whose_code(AGG)) for deleted in (False, True)]
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        runs = {case: pool.submit(images_when_run, *case, tmp_path_factory.mktemp(case[0])) for case in cases}
+        return {case: future.result() for case, future in runs.items()}
+
+
 @pytest.mark.parametrize("name", sorted(chapters_whose_code(AGG)))
-def test_a_chapter_shows_its_figures_in_jupyter_once_its_two_agg_lines_are_deleted(name, tmp_path):
+def test_a_chapter_shows_its_figures_in_jupyter_once_its_two_agg_lines_are_deleted(name, images):
     line = 'matplotlib.use("Agg")\n'
     for language in ("zh", "en"):
         assert (DOCS / language / f"{name}.md").read_text(encoding="utf-8").count(line) == 2, "the page says two places"
     notebook = chapter_notebooks.chapter_notebook(DOCS / "zh" / f"{name}.md", "zh")
     assert sum(cell.source.count(line) for cell in notebook.cells if cell.cell_type == "code") == 2
-    shown = {}
-    for deleted in (False, True):
-        copy = chapter_notebooks.chapter_notebook(DOCS / "zh" / f"{name}.md", "zh")
-        if deleted:
-            for cell in copy.cells:
-                cell.source = cell.source.replace(line, "")
-        specs = KernelSpecManager(kernel_dirs=[], ensure_native_kernel=True)
-        manager = KernelManager(kernel_name="python3", kernel_spec_manager=specs)
-        NotebookClient(copy, km=manager, timeout=300, allow_errors=True,
-                       resources={"metadata": {"path": str(tmp_path)}}).execute()
-        shown[deleted] = images_shown(copy)
-    assert shown[False] == 0, "with Agg the figures stay in memory"
-    assert shown[True] > 0, "without the two lines Jupyter shows them"
+    assert images[name, False] == 0, "with Agg the figures stay in memory"
+    assert images[name, True] > 0, "without the two lines Jupyter shows them"
