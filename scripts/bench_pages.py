@@ -9,7 +9,7 @@ A measurement, not a test: it prints a table and says which budget is missed, an
    network is idle; "data" is the sitemaps Material's scripts fetch after the page has loaded.
    Budgets: every page <= 160 KB, median <= 120 KB, everything counted.
    Shown apart: what the reader's first search adds (the index of the page's language and the
-   search's language scripts), since the index is fetched only then (docs/javascripts/search-on-demand.js).
+   search's language scripts), since the index is fetched only then (overrides/javascripts/search-on-demand.js).
 2. Lighthouse (node_modules/lighthouse), mobile, default simulated throttling, offline (every host
    but 127.0.0.1 fails to resolve), on the home page and the heaviest chapter, median of three runs.
    Budgets: performance >= 95; accessibility, best practices and SEO 100.

@@ -242,8 +242,9 @@ def run_from_file(path: Path, cwd: Path) -> str | None:
 @pytest.fixture(scope="module")
 def failures(tmp_path_factory) -> dict[Path, str | None]:
     """Every runnable notebook run once, two at a time: a kernel spends most of its time starting
-    and importing torch, and this machine has two cores."""
-    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+    and importing torch, and this machine has two cores. Processes are started fresh: forking a pytest that already
+    runs browser threads can hang."""
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         runs = {path: pool.submit(run_from_file, path, tmp_path_factory.mktemp(path.stem)) for path in RUNNABLE}
         return {path: future.result() for path, future in runs.items()}
 

@@ -187,9 +187,10 @@ def images_when_run(name: str, delete_agg: bool, cwd: Path) -> int:
 
 @pytest.fixture(scope="module")
 def images(tmp_path_factory) -> dict[tuple[str, bool], int]:
-    """Each chapter that uses matplotlib, run with and without its Agg lines, two kernels at a time."""
+    """Each chapter that uses matplotlib, run with and without its Agg lines, two kernels at a time
+    (processes started fresh: forking a pytest that already runs browser threads can hang)."""
     cases = [(name, deleted) for name in sorted(chapters_whose_code(AGG)) for deleted in (False, True)]
-    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         runs = {case: pool.submit(images_when_run, *case, tmp_path_factory.mktemp(case[0])) for case in cases}
         return {case: future.result() for case, future in runs.items()}
 

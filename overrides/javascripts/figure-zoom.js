@@ -1,6 +1,6 @@
 // Figures open larger. Each figure of a page becomes a link to its SVG (a middle click opens it in a
 // tab of its own, at any size); a plain click, or Enter, shows it in a dialog as wide as the window.
-// Escape, a click anywhere or the close button closes it. Styles: docs/stylesheets/course.css.
+// Escape, a click anywhere or the close button closes it. Styles: overrides/stylesheets/course.css.
 (() => {
   const close = { zh: "关闭", en: "Close" };
 
