@@ -40,10 +40,6 @@ def language_roots(alternate: list[dict]) -> dict[str, str]:
     return {entry["lang"]: entry["link"].strip("/") + "/" if entry["link"].strip("/") else "" for entry in alternate}
 
 
-def default_language(alternate: list[dict]) -> str:
-    return alternate[0]["lang"]
-
-
 def check_language(language: str, site_url: str, alternate: list[dict]) -> tuple[str, str]:
     """This build's (language root, site root address); PluginError if the config contradicts itself."""
     roots = language_roots(alternate)
