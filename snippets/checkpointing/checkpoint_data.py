@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
+
+from measurements import read_measured_csv
 
 HERE = Path(__file__).resolve().parent
 CSV = HERE / "checkpoint_memory.csv"
@@ -13,14 +14,7 @@ STRATEGIES = ["none", "whole", "each_layer", "sqrt_segments"]
 
 def read_measurements(path: Path = CSV) -> tuple[dict[str, str], list[dict[str, str]]]:
     """``({"machine": ..., "torch": ..., "date": ...}, rows)``."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    about = {}
-    for line in lines:
-        if line.startswith("#") and ": " in line:
-            key, value = line[1:].strip().split(": ", 1)
-            about[key] = value
-    rows = list(csv.DictReader(line for line in lines if not line.startswith("#")))
-    return about, rows
+    return read_measured_csv(path)
 
 
 def column(rows, strategy: str, key: str) -> tuple[list[int], list[float]]:
@@ -28,10 +22,3 @@ def column(rows, strategy: str, key: str) -> tuple[list[int], list[float]]:
     points = sorted((int(r["depth"]), float(r[key])) for r in rows if r["strategy"] == strategy)
     return [p[0] for p in points], [p[1] for p in points]
 
-
-def machine_note(about: dict[str, str]) -> str:
-    """One line for a figure: where and when the data were measured."""
-    return (
-        f"measured on {about['machine']}, {about['processors']} processors, "
-        f"{about['torch threads']} thread, torch {about['torch']}, {about['date']}"
-    )

@@ -6,8 +6,9 @@ strategy divided by the time without checkpointing at the same depth. No measuri
 the script only reads the committed data.
 """
 
-from checkpoint_data import STRATEGIES, column, machine_note, read_measurements
+from checkpoint_data import STRATEGIES, column, read_measurements
 from figure_style import save_figure
+from measurements import machine_note
 
 MIB = 2**20
 LABELS = {

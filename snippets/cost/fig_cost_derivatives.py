@@ -5,8 +5,9 @@ elements. Right: one gradient, one Hessian-vector product and a whole Hessian of
 No timing happens here: the script only reads the committed measurements.
 """
 
-from cost_data import machine_note, read_measurements, series
+from cost_data import read_measurements, series
 from figure_style import save_figure
+from measurements import machine_note
 
 ELEMENTWISE = [
     ("value", "f(x)", "o"),

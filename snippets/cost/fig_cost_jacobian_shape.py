@@ -4,8 +4,9 @@ Tall: 4 inputs, many outputs; wide: many inputs, 4 outputs. No timing happens he
 only reads the committed measurements (see measure_cost.py).
 """
 
-from cost_data import machine_note, read_measurements, series
+from cost_data import read_measurements, series
 from figure_style import save_figure
+from measurements import machine_note
 
 PANELS = [
     ("tall", "outputs", "tall Jacobian: 4 inputs, many outputs", "number of outputs"),
