@@ -161,13 +161,16 @@ async () => {
   }
   scrollTo({top, behavior: "instant"});
   // Let the page settle: what its scripts do after the next frames, and transitions of colours
-  // after a change of scheme (not moves, nor the closed search dialog's after a resize).
+  // after a change of scheme (not moves, nor the closed search dialog's after a resize). Not those
+  // inside blocks the browser skips rendering (content-visibility: auto, off screen): they do not
+  // advance until the block is drawn again, so waiting for them only ran into the time limit.
   for (let frame = 0; frame < 2; frame++) {
     await within(500, new Promise((done) => requestAnimationFrame(() => setTimeout(done))));
   }
   const colours = /color|opacity|fill|stroke|filter|all/;
   await within(3000, Promise.all(document.getAnimations()
     .filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+    .filter((a) => !a.effect.target || a.effect.target.checkVisibility({contentVisibilityAuto: true}))
     .filter((a) => !(a instanceof CSSTransition)
       || (colours.test(a.transitionProperty) && !a.effect.target.closest(".md-search, .md-progress")))
     .map((a) => a.finished.catch(() => null))));
