@@ -419,3 +419,52 @@ def check_language(state: dict, base: str, path: str) -> list[str]:
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+# Layout shifts while a page loads, as the Layout Instability API reports them to the page (what
+# Lighthouse's CLS adds up): each with its score and the elements that moved. Installed before the
+# page's own scripts (an init script); `buffered` also reports shifts from before it was called.
+# Every shift counts, also those flagged `hadRecentInput`: nothing is typed or clicked while the page
+# loads, yet Chromium flags some under device emulation, and Lighthouse counts them all the same.
+LAYOUT_SHIFTS_RECORDER = r"""
+window.__layoutShifts = [];
+new PerformanceObserver((list) => {
+  const describe = (node) => {
+    if (!node) return "(removed)";
+    if (node.nodeType !== 1) return `text "${node.textContent.trim().slice(0, 30)}" in ${describe(node.parentElement)}`;
+    const classes = typeof node.className === "string" && node.className.trim()
+      ? "." + node.className.trim().split(/\s+/).join(".") : "";
+    return node.tagName.toLowerCase() + (node.id ? `#${node.id}` : "") + classes;
+  };
+  for (const shift of list.getEntries()) {
+    window.__layoutShifts.push({score: shift.value, at: Math.round(shift.startTime),
+      moved: shift.sources.map((source) => describe(source.node))});
+  }
+}).observe({type: "layout-shift", buffered: true});
+"""
+
+# A slow connection, as a phone's: every request waits this long for its answer, and nothing comes
+# from the browser's cache (each page is a first visit). A font or a script then arrives after the
+# first paint, and whatever layout depends on it changes in front of the reader, instead of being
+# settled before the first paint by a fast local server.
+SLOW_NETWORK_LATENCY_MS = 150
+
+
+def first_visit_on_a_slow_network(page) -> None:
+    """Chromium's network emulation (DevTools protocol) for `page`: latency, no cache."""
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("Network.enable")
+    devtools.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    devtools.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": SLOW_NETWORK_LATENCY_MS, "downloadThroughput": -1, "uploadThroughput": -1})
+
+
+def layout_shifts(page, url: str) -> list[dict]:
+    """Load `url` whole in `page` (whose context has LAYOUT_SHIFTS_RECORDER) and return the layout
+    shifts until it has settled: loaded, its fonts ready, and two more frames."""
+    page.goto(url, wait_until="load")
+    page.evaluate("""async () => {
+      await document.fonts.ready;
+      for (let frame = 0; frame < 2; frame++) await new Promise((done) => requestAnimationFrame(() => setTimeout(done)));
+    }""")
+    return page.evaluate("window.__layoutShifts")
