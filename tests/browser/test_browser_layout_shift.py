@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 import pytest
 
 import browser_audit
@@ -21,19 +19,8 @@ MOST = 0.01
 
 
 def test_no_page_moves_while_it_loads(chromium, base_url, pages):
-    moved = {}
-    for path in pages:
-        # A context of its own for each page: a font the previous page loaded would stay in memory.
-        context = chromium.new_context(**PHONE)
-        try:
-            context.add_init_script(browser_audit.LAYOUT_SHIFTS_RECORDER)
-            page = context.new_page()
-            browser_audit.first_visit_on_a_slow_network(page)
-            shifts = browser_audit.layout_shifts(page, urljoin(base_url, path))
-        finally:
-            context.close()
-        if sum(shift["score"] for shift in shifts) > MOST:
-            moved[path or "(home)"] = [f"{shift['score']:.3f} at {shift['at']} ms: {', '.join(shift['moved'])}"
-                                       for shift in shifts]
+    moved = {path or "(home)": [f"{shift['score']:.3f} at {shift['at']} ms: {', '.join(shift['moved'])}" for shift in shifts]
+             for path, shifts in browser_audit.layout_shifts(chromium, base_url, pages, PHONE).items()
+             if sum(shift["score"] for shift in shifts) > MOST}
     assert moved == {}, f"layout shifts above {MOST} while loading:\n" + "\n".join(
         f"{path}: {'; '.join(shifts)}" for path, shifts in moved.items())

@@ -129,6 +129,33 @@ def test_a_figure_opens_larger_and_closes(desktop, base_url):
     page.locator("dialog.course-zoom[open]").wait_for()
 
 
+@pytest.mark.parametrize("path", ["control-flow/", "en/errors/"])
+def test_every_code_block_that_scrolls_sideways_takes_keyboard_focus(chromium, base_url, path):
+    """On a phone most blocks scroll sideways; those far below the first screen too must be reachable
+    by Tab (overrides/javascripts/code-focus.js, a few at a time while the browser is idle)."""
+    context = chromium.new_context(viewport=browser_audit.PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(urljoin(base_url, path), wait_until="load")
+        # Up to 5 s of idle periods for the script to get through every block; then the blocks left.
+        unreachable = page.evaluate("""async () => {
+          const left = () => [...document.querySelectorAll('pre > code')]
+            .filter((code) => code.scrollWidth > code.clientWidth && code.tabIndex !== 0)
+            .map((code) => code.textContent.split('\\n')[0]);
+          const start = performance.now();
+          while (left().length > 0 && performance.now() - start < 5000) {
+            await new Promise((idle) => requestIdleCallback(idle));
+          }
+          return left();
+        }""")
+        far = page.evaluate("""() => [...document.querySelectorAll('pre > code[tabindex="0"]')]
+          .filter((code) => code.getBoundingClientRect().top > 3 * innerHeight).length""")
+    finally:
+        context.close()
+    assert unreachable == []
+    assert far > 0, "no block far below the first screen scrolls sideways: choose another page"
+
+
 def test_copy_button_copies_the_code_without_its_output(chromium, base_url):
     context = browser_audit.new_context(chromium, viewport=browser_audit.DESKTOP,
                                         permissions=["clipboard-read", "clipboard-write"])
