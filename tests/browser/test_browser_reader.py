@@ -57,10 +57,16 @@ def test_search_index_waits_for_the_reader_and_is_in_the_page_language(desktop, 
     page.goto(urljoin(base_url, path), wait_until="networkidle")
     page.mouse.wheel(0, 2000)
     page.wait_for_load_state("networkidle")
-    assert [url for url in requested if "search_index" in url] == [], "index fetched before any search"
+
+    def search_files():
+        return [url for url in requested if "search_index" in url or "/workers/search." in url]
+
+    assert search_files() == [], "the search index or its worker fetched before any search"
     page.locator("input.md-search__input").focus()
     page.wait_for_load_state("networkidle")
-    assert [url for url in requested if "search_index" in url] == [index]
+    found = search_files()
+    assert [url for url in found if "search_index" in url] == [index]
+    assert len([url for url in found if "/workers/search." in url]) == 1, found
 
 
 def test_language_switch_after_instant_navigation(desktop, base_url):
