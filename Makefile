@@ -59,7 +59,7 @@ measure: setup-build ## time derivatives and measure checkpointing's memory on t
 
 bench: setup ## time builds, the writer's loop and the tests; weigh pages (gzip); Lighthouse
 	$(PYTHON) scripts/bench_build.py
-	$(PYTHON) scripts/bench_pages.py site
+	$(PYTHON) scripts/bench_pages.py site --readme
 
 clean: ## remove the build and the caches (not the installed packages)
 	rm -rf site .cache docs/figures
