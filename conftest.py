@@ -14,13 +14,21 @@ is kept, see hooks/markdown_blocks.py), which has traps for a course that this c
 
 ``pytest --update-outputs`` (``make outputs``) rewrites the expected outputs in place, and adds
 one under any block that prints without showing it, for review with ``git diff``.
+
+``pytest docs --record-versions FILE`` (``make versions``, under another torch) fails no block: it
+writes what each block did compared with its page (same output, different output, or an error the
+page does not show) to FILE as JSON, for scripts/torch_versions.py.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
+import hashlib
 import io
+import json
 import os
+import re
 import sys
 import traceback
 import warnings
@@ -38,6 +46,16 @@ pytest_plugins = ["pytester"]
 
 DOCS = ROOT / "docs"
 UPDATES = pytest.StashKey[list]()
+RECORDS = pytest.StashKey[dict]()
+
+# torch ends some warnings with the place in its C++ source that raised them, e.g.
+# "(Triggered internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)".
+# The path and line belong to the build, not to the message: they change with every release and
+# build machine. Pages show them as "…" (CONTRIBUTING.md, "Code blocks"); the message stays exact.
+BUILD_TAIL = re.compile(r"\(Triggered internally at [^\n]*?:\d+\.\)")
+BUILD_TAIL_SHOWN = "(Triggered internally at …)"
+# Where an error names an installed file, the folder it is installed in is the machine's, not torch's.
+INSTALL_PATH = re.compile(r"[^\s'\"(]*/site-packages/")
 
 
 def pytest_addoption(parser):
@@ -46,10 +64,17 @@ def pytest_addoption(parser):
         action="store_true",
         help="rewrite the expected outputs in docs/ with what the code prints (review with git diff)",
     )
+    parser.addoption(
+        "--record-versions",
+        metavar="FILE",
+        help="fail no block: write how each block's output compares with its page to FILE (make versions)",
+    )
 
 
 def pytest_configure(config):
     config.stash[UPDATES] = []
+    if config.getoption("--record-versions"):
+        config.stash[RECORDS] = {}
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -64,9 +89,10 @@ class MarkdownPage(pytest.File):
             blocks = parse_blocks(self.path)
         except MarkdownError as err:
             raise self.CollectError(str(err)) from None
+        numbers = {block.lineno: number for number, block in enumerate(blocks, start=1)}
         for chain in chains_of(blocks):
             first = chain.blocks[0]
-            item = CodeChain.from_parent(self, name=f"line {first.lineno}", chain=chain)
+            item = CodeChain.from_parent(self, name=f"line {first.lineno}", chain=chain, numbers=numbers)
             reasons = [b.skip_reason for b in chain.blocks if b.skip_reason]
             if reasons:
                 item.add_marker(pytest.mark.skip(reason=f"{first.where}: {reasons[0]}"))
@@ -74,20 +100,64 @@ class MarkdownPage(pytest.File):
 
 
 class BlockFailure(Exception):
-    """A block did not behave as its page says; the message is the whole report."""
+    """A block did not behave as its page says; the message is the whole report.
+
+    ``error`` is the short form kept by ``--record-versions``: "TypeError: <message>", or
+    "nothing raised" for a block whose page shows an error.
+    """
+
+    def __init__(self, message: str, error: str = ""):
+        super().__init__(message)
+        self.error = error
 
 
 class CodeChain(pytest.Item):
-    def __init__(self, *, chain: Chain, **kwargs):
+    def __init__(self, *, chain: Chain, numbers: dict[int, int], **kwargs):
         super().__init__(**kwargs)
         self.chain = chain
+        self.numbers = numbers  # line of a block -> its number among the page's Python blocks
 
     def runtest(self):
+        records = self.config.stash.get(RECORDS, None)
+        if records is not None:
+            self.record(records.setdefault(self.path.relative_to(self.config.rootpath).as_posix(), []))
+            return
         namespace: dict = {"__name__": "__main__"}
         with fresh_state():
             for block in self.chain.blocks:
                 printed = run_block(block, namespace)
                 self.check_output(block, printed)
+
+    def record(self, page: list) -> None:
+        """Run the chain to its end or its first unexpected error, noting how each block compares."""
+        namespace: dict = {"__name__": "__main__"}
+        failed = False
+        with fresh_state():
+            for block in self.chain.blocks:
+                entry = {
+                    "block": self.numbers[block.lineno],
+                    "line": block.lineno,
+                    "code": code_digest(block),
+                }
+                if failed:
+                    entry["status"] = "not run"  # an earlier block of the chain failed
+                    page.append(entry)
+                    continue
+                try:
+                    printed = run_block(block, namespace)
+                except BlockFailure as failure:
+                    entry.update(status="error", error=INSTALL_PATH.sub("…/site-packages/", failure.error))
+                    failed = True
+                else:
+                    shown = block.expected.body if block.expected else ""
+                    if printed == shown:
+                        entry["status"] = "same"
+                    else:
+                        diff = difflib.unified_diff(
+                            shown.splitlines(keepends=True), printed.splitlines(keepends=True), "page", "printed", n=1
+                        )
+                        entry.update(status="different", output=printed, diff="".join(diff))
+                page.append(entry)
 
     def check_output(self, block: Block, printed: str) -> None:
         expected = block.expected.body if block.expected else None
@@ -114,6 +184,11 @@ class CodeChain(pytest.Item):
 
     def reportinfo(self):
         return self.path, self.chain.blocks[0].lineno - 1, self.name
+
+
+def code_digest(block: Block) -> str:
+    """Names the code a record was made with, so a record of code edited since is not shown."""
+    return hashlib.sha256(expand_includes(block.code).encode("utf-8")).hexdigest()[:12]
 
 
 def run_block(block: Block, namespace: dict) -> str:
@@ -144,16 +219,19 @@ def run_block(block: Block, namespace: dict) -> str:
             if block.raises is None:
                 # Drop this function's own frame: the report starts in the Markdown file.
                 frames = traceback.format_exception(type(err), err, err.__traceback__.tb_next)
-                raise BlockFailure(f"{block.where}: the block raised\n{''.join(frames)}") from None
+                raise BlockFailure(
+                    f"{block.where}: the block raised\n{''.join(frames)}", BUILD_TAIL.sub(BUILD_TAIL_SHOWN, f"{type(err).__name__}: {err}")
+                ) from None
             if type(err).__name__ != block.raises.rsplit(".", 1)[-1]:
                 raise BlockFailure(
-                    f"{block.where}: expected {block.raises}, got {type(err).__name__}: {err}"
+                    f"{block.where}: expected {block.raises}, got {type(err).__name__}: {err}",
+                    BUILD_TAIL.sub(BUILD_TAIL_SHOWN, f"{type(err).__name__}: {err}"),
                 ) from None
             printed.write(f"{type(err).__name__}: {err}\n")
         else:
             if block.raises is not None:
-                raise BlockFailure(f"{block.where}: expected {block.raises}, but nothing was raised")
-    return printed.getvalue()
+                raise BlockFailure(f"{block.where}: expected {block.raises}, but nothing was raised", "nothing raised")
+    return BUILD_TAIL.sub(BUILD_TAIL_SHOWN, printed.getvalue())
 
 
 @contextlib.contextmanager
@@ -181,6 +259,12 @@ def fresh_state():
 
 
 def pytest_sessionfinish(session):
+    records = session.config.stash.get(RECORDS, None)
+    if records is not None:
+        for page in records.values():
+            page.sort(key=lambda entry: entry["block"])
+        target = Path(session.config.getoption("--record-versions"))
+        target.write_text(json.dumps(records, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     updates = session.config.stash.get(UPDATES, [])
     by_file: dict[Path, list] = {}
     for block, printed in updates:
