@@ -201,8 +201,11 @@ def run_block(block: Block, namespace: dict) -> str:
     def show_warning(message, category, filename, lineno, file=None, line=None):
         # Deprecation notices that a library raises about its own internals (torch.jit inside
         # forward-mode AD, say) appear once per process, so they would make a page's output depend
-        # on which page ran first; a reader's own code is what a page shows warnings for.
-        if issubclass(category, (DeprecationWarning, PendingDeprecationWarning)) and filename != str(block.path):
+        # on which page ran first; a reader's own code is what a page shows warnings for. torch
+        # 2.14 raised that torch.jit notice from DeprecationWarning to FutureWarning: the pages
+        # that first call make_dual say what a reader sees then (docs/<lang>/forward-mode.md).
+        deprecation = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+        if issubclass(category, deprecation) and filename != str(block.path):
             return
         # A ResourceWarning is raised when the garbage collector happens to run, about objects of
         # whatever ran before (another test's Jupyter sockets), not about the page's code.

@@ -331,3 +331,28 @@ def test_record_versions_notes_every_block_and_fails_none(project):
     assert blocks[2]["error"] == "ModuleNotFoundError: No module named 'torch_that_does_not_exist'"
     assert blocks[4]["error"] == "nothing raised"
     assert all(len(b["code"]) == 12 for b in blocks)
+
+
+def test_a_library_deprecation_is_hidden_but_the_pages_own_is_shown(project):
+    # torch 2.14 warns with FutureWarning, once per process, when forward-mode AD first loads its
+    # decompositions: which page sees it would depend on the order the pages run in.
+    (project.path / "snippets" / "library.py").write_text(
+        "import warnings\n\ndef old():\n    warnings.warn('old is deprecated', FutureWarning)\n"
+    )
+    page(project, """
+        ~~~python
+        import sys
+        sys.path.insert(0, "snippets")
+        import library
+        library.old()
+        import warnings
+        warnings.warn("this page's own", FutureWarning)
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        FutureWarning: this page's own
+        ~~~
+        """)
+    run(project).assert_outcomes(passed=1)
