@@ -146,7 +146,9 @@ class CodeChain(pytest.Item):
                 try:
                     printed = run_block(block, namespace)
                 except BlockFailure as failure:
-                    entry.update(status="error", error=INSTALL_PATH.sub("…/site-packages/", failure.error))
+                    # Paths of this machine (the venv's packages, the checkout) are no part of the error.
+                    error = INSTALL_PATH.sub("…/site-packages/", failure.error)
+                    entry.update(status="error", error=error.replace(f"{self.config.rootpath}/", ""))
                     failed = True
                 else:
                     shown = block.expected.body if block.expected else ""
