@@ -182,11 +182,31 @@ def main() -> int:
             data["versions"][release] = run
     if not args.check:
         data["versions"] = dict(sorted(data["versions"].items(), key=lambda item: version_key(item[0]), reverse=True))
-        DATA.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        DATA.write_text(dump(data), encoding="utf-8")
         print(f"wrote {DATA.relative_to(ROOT)}")
     for problem in problems:
         print(f"::error::{problem.splitlines()[0]}\n{problem}")
     return 1 if problems else 0
+
+
+def dump(data: dict) -> str:
+    """JSON with one block's record per line, so that a new run reads as a diff of blocks."""
+    out = ['{\n "versions": {']
+    for i, (release, run) in enumerate(data["versions"].items()):
+        facts = {k: v for k, v in run.items() if k != "pages"}
+        out.append(f' {json.dumps(release)}: {{')
+        out += [f'  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},' for k, v in facts.items()]
+        out.append('  "pages": {')
+        pages = sorted(run["pages"].items())
+        for j, (page, records) in enumerate(pages):
+            out.append(f'   {json.dumps(page)}: [')
+            out += [f'    {json.dumps(r, ensure_ascii=False, sort_keys=True)}' + ("," if k < len(records) - 1 else "")
+                    for k, r in enumerate(records)]
+            out.append("   ]" + ("," if j < len(pages) - 1 else ""))
+        out.append("  }")
+        out.append(" }" + ("," if i < len(data["versions"]) - 1 else ""))
+    out.append(" }\n}\n")
+    return "\n".join(out)
 
 
 def version_key(version: str) -> tuple[int, ...]:
