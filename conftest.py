@@ -147,7 +147,9 @@ class CodeChain(pytest.Item):
                     printed = run_block(block, namespace)
                 except BlockFailure as failure:
                     # Paths of this machine (the venv's packages, the checkout) are no part of the error.
-                    error = INSTALL_PATH.sub("…/site-packages/", failure.error)
+                    # torch 1.x appends the Python stack of an error raised in a hook ("\n\nAt:\n  ..."):
+                    # frames of the harness and of pytest, no part of the message.
+                    error = INSTALL_PATH.sub("…/site-packages/", failure.error.split("\n\nAt:\n")[0])
                     entry.update(status="error", error=error.replace(f"{self.config.rootpath}/", ""))
                     failed = True
                 else:

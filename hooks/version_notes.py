@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from markdown_blocks import ROOT, expand_includes, parse_blocks
@@ -74,6 +75,16 @@ WORDS = {
 
 def load(path: Path = DATA) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"versions": {}}
+
+
+@lru_cache(maxsize=1)
+def _load_once(mtime_ns: int) -> dict:
+    return load()
+
+
+def current() -> dict:
+    """The data, read again only when the file changed (every page of a build asks for it)."""
+    return _load_once(DATA.stat().st_mtime_ns) if DATA.exists() else {"versions": {}}
 
 
 def pinned() -> str:
@@ -220,7 +231,7 @@ def on_page_markdown(markdown, page, config, files):
     if not source.is_relative_to(ROOT) or not source.suffix == ".md":
         return markdown
     relative = source.relative_to(ROOT).as_posix()
-    data = load()
+    data = current()
     if page.file.src_path == PAGE:
         language_folder = Path(relative).parent.as_posix()
 
