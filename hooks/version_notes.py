@@ -40,14 +40,13 @@ WORDS = {
         "same": "相同",
         "different": "输出不同",
         "error": "报错不同",
-        "not run": "未运行",
+        "not run": "未运行（前面的代码块报错）",
         "block": "代码块",
         "line": "第 {line} 行",
         "nothing": "在列出的每个版本上，本章每个代码块的输出都与页面相同。",
         "prints": "torch {versions} 打印的与页面不同（`-` 是页面上的，`+` 是它打印的）：",
         "raises": "torch {versions} 在这里报错：",
         "stale": "本章的代码在记录之后改过，这里的记录已过时，需重新运行 `make versions`。",
-        "after": "（同一串代码块中排在它之后，没有运行）",
         "note": "torch {versions} 上这里的输出不同：见[版本差异](versions.md#{anchor})。",
         "pin": "（页面上的输出来自它）",
     },
@@ -59,14 +58,13 @@ WORDS = {
         "same": "same",
         "different": "different output",
         "error": "different error",
-        "not run": "not run",
+        "not run": "not run (an earlier block failed)",
         "block": "Block",
         "line": "line {line}",
         "nothing": "On every listed release, every block of this chapter prints what the page shows.",
         "prints": "torch {versions} prints something else (`-` is the page, `+` what it prints):",
         "raises": "torch {versions} raises here:",
         "stale": "This chapter's code changed after the record was made; run `make versions` again.",
-        "after": "(comes after it in the same chain of blocks, so it did not run)",
         "note": "On torch {versions} this output differs: see [What changes across torch versions](versions.md#{anchor}).",
         "pin": "(the pages' outputs come from it)",
     },
@@ -155,18 +153,37 @@ def chapter(data: dict, page: str, words: dict) -> str:
         cells = []
         for release in releases:
             record = by_release.get(release)
-            cells.append(words[record["status"]] if record else words["same"])
-        link = f"[{words['block']} {number}](#{anchor(page, number)})"
-        lines.append(f"| {link} | " + " | ".join(cells) + " |")
+            if record is None:
+                cells.append(words["same"])
+            elif record["status"] == "not run":
+                # Links to the block whose error stopped the chain on that release.
+                failed = max(
+                    (n for n, b in found.items() if n < number and b.get(release, {}).get("status") == "error"),
+                    default=None,
+                )
+                cells.append(f"[{words['not run']}](#{anchor(page, failed)})" if failed else words["not run"])
+            else:
+                cells.append(f"[{words[record['status']]}](#{anchor(page, number)})")
+        if has_details(by_release):
+            first = f"{words['block']} {number}"
+        else:
+            # No details of its own: the row itself is where a note under the block leads.
+            first = f'<span id="{anchor(page, number)}"></span>{words["block"]} {number}'
+        lines.append(f"| {first} | " + " | ".join(cells) + " |")
     lines.append("")
     for number, by_release in found.items():
+        if not has_details(by_release):
+            continue
         block = blocks[number - 1]
         where = words["line"].format(line=block.lineno)
-        lines += [f"### {title} · {words['block']} {number} {{ #{anchor(page, number)} }}", ""]
-        lines += [f"[{title}]({name}#{heading_anchor(block, path)}), {where}", ""]
+        # A paragraph with an id, not a heading: the table of contents keeps to the chapters.
+        lines += [f"**{words['block']} {number}** · [{title}]({name}#{heading_anchor(block, path)}), {where}",
+                  f"{{ #{anchor(page, number)} .version-block }}", ""]
         # Releases that print the same thing share one explanation.
         grouped: dict[str, list[str]] = {}
         for release, record in by_release.items():
+            if record["status"] == "not run":
+                continue
             key = json.dumps([record["status"], record.get("diff"), record.get("error")])
             grouped.setdefault(key, []).append(release)
         for key, group in grouped.items():
@@ -174,11 +191,14 @@ def chapter(data: dict, page: str, words: dict) -> str:
             versions = "、".join(group) if words is WORDS["zh"] else ", ".join(group)
             if status == "different":
                 lines += [words["prints"].format(versions=versions), "", "```diff", *strip_headers(diff), "```", ""]
-            elif status == "error":
-                lines += [words["raises"].format(versions=versions), "", "```text", error, "```", ""]
             else:
-                lines += [f"torch {versions}: {words['after']}", ""]
+                lines += [words["raises"].format(versions=versions), "", "```text", error, "```", ""]
     return "\n".join(lines) + "\n"
+
+
+def has_details(by_release: dict[str, dict]) -> bool:
+    """Whether some release ran the block (a block that did not run anywhere has nothing to show)."""
+    return any(record["status"] != "not run" for record in by_release.values())
 
 
 def strip_headers(diff: str) -> list[str]:

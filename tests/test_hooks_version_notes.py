@@ -84,7 +84,7 @@ def test_a_block_that_differs_gets_a_note_linking_to_its_row(data):
     line = next(line for line in noted.splitlines() if anchor in line)
     assert release in line and "[What changes across torch versions]" in line
     # The row it links to exists on the versions page.
-    assert f"{{ #backward-twice-{record['block']} }}" in chapter(data, page, WORDS["en"])
+    assert f"{{ #backward-twice-{record['block']} .version-block }}" in chapter(data, page, WORDS["en"])
 
 
 def test_a_block_edited_since_the_record_gets_no_note(data):
@@ -106,6 +106,26 @@ def test_every_chapter_with_code_has_its_place_on_the_versions_page(language):
     with_code = {path.name for path in (ROOT / "docs" / language).glob("*.md") if parse_blocks(path)}
     assert marked == with_code
     assert "<!-- versions: summary -->" in text
-    # Each marker comes after a heading whose anchor is the chapter's file name.
-    for name in marked:
-        assert re.search(rf"\{{ #{re.escape(name[:-3])} \}}\n\n(?:.+\n)*?\n?<!-- versions: {re.escape(name)} -->", text), name
+    # Each marker stands in the section whose anchor is the chapter's file name.
+    heading = None
+    for line in text.splitlines():
+        if found := re.match(r"^#+ .*\{ #(?P<anchor>[\w-]+) \}$", line):
+            heading = found["anchor"]
+        elif found := MARKER.match(line):
+            assert found["what"] == "summary" or heading == found["what"][:-3], f"{found['what']} under #{heading}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_note_leads_to_an_anchor_of_the_versions_page(data, language):
+    notes = 0
+    for path in sorted((ROOT / "docs" / language).glob("*.md")):
+        page = f"docs/{language}/{path.name}"
+        text = path.read_text(encoding="utf-8")
+        noted = note_under_blocks(text, page, data, WORDS[language])
+        added = [line for line in noted.splitlines() if "versions.md#" in line and line not in text.splitlines()]
+        targets = [re.search(r"\(versions\.md#([\w-]+)\)", line)[1] for line in added]
+        table = chapter(data, page, WORDS[language]) if targets else ""
+        for target in targets:
+            assert f"{{ #{target} " in table or f'id="{target}"' in table, f"{page}: no anchor {target}"
+        notes += len(targets)
+    assert notes > 0
