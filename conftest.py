@@ -39,7 +39,16 @@ import pytest
 # hooks/ holds the Markdown parser shared by these tests and the build; tests/ the test helpers.
 sys.path[:0] = [str(Path(__file__).resolve().parent / "hooks"), str(Path(__file__).resolve().parent / "tests")]
 
-from markdown_blocks import ROOT, Block, Chain, MarkdownError, chains_of, expand_includes, parse_blocks  # noqa: E402
+from markdown_blocks import (  # noqa: E402
+    ROOT,
+    Block,
+    Chain,
+    MarkdownError,
+    as_shown,
+    chains_of,
+    expand_includes,
+    parse_blocks,
+)
 
 # pytester runs the harness on small pages in tests/test_harness.py.
 pytest_plugins = ["pytester"]
@@ -48,12 +57,6 @@ DOCS = ROOT / "docs"
 UPDATES = pytest.StashKey[list]()
 RECORDS = pytest.StashKey[dict]()
 
-# torch ends some warnings with the place in its C++ source that raised them, e.g.
-# "(Triggered internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)".
-# The path and line belong to the build, not to the message: they change with every release and
-# build machine. Pages show them as "…" (CONTRIBUTING.md, "Code blocks"); the message stays exact.
-BUILD_TAIL = re.compile(r"\(Triggered internally at [^\n]*?:\d+\.\)")
-BUILD_TAIL_SHOWN = "(Triggered internally at …)"
 # Where an error names an installed file, the folder it is installed in is the machine's, not torch's.
 INSTALL_PATH = re.compile(r"[^\s'\"(]*/site-packages/")
 
@@ -227,18 +230,19 @@ def run_block(block: Block, namespace: dict) -> str:
                 # Drop this function's own frame: the report starts in the Markdown file.
                 frames = traceback.format_exception(type(err), err, err.__traceback__.tb_next)
                 raise BlockFailure(
-                    f"{block.where}: the block raised\n{''.join(frames)}", BUILD_TAIL.sub(BUILD_TAIL_SHOWN, f"{type(err).__name__}: {err}")
+                    f"{block.where}: the block raised\n{''.join(frames)}", as_shown(f"{type(err).__name__}: {err}")
                 ) from None
             if type(err).__name__ != block.raises.rsplit(".", 1)[-1]:
                 raise BlockFailure(
                     f"{block.where}: expected {block.raises}, got {type(err).__name__}: {err}",
-                    BUILD_TAIL.sub(BUILD_TAIL_SHOWN, f"{type(err).__name__}: {err}"),
+                    as_shown(f"{type(err).__name__}: {err}"),
                 ) from None
             printed.write(f"{type(err).__name__}: {err}\n")
         else:
             if block.raises is not None:
                 raise BlockFailure(f"{block.where}: expected {block.raises}, but nothing was raised", "nothing raised")
-    return BUILD_TAIL.sub(BUILD_TAIL_SHOWN, printed.getvalue())
+    # torch's build-specific tails are shown as "…" (hooks/markdown_blocks.py, BUILD_TAIL).
+    return as_shown(printed.getvalue())
 
 
 @contextlib.contextmanager
