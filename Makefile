@@ -18,7 +18,7 @@ export NO_MKDOCS_2_WARNING := 1
 LANGUAGE ?= zh
 CONFIG := $(if $(filter zh,$(LANGUAGE)),mkdocs.yml,mkdocs.$(LANGUAGE).yml)
 
-.PHONY: help setup setup-build serve write build test outputs measure bench clean
+.PHONY: help setup setup-build serve write build test outputs versions measure bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -53,6 +53,12 @@ outputs: setup ## rewrite the outputs shown under code blocks with what the code
 	-$(PYTHON) -m pytest docs --update-outputs -q
 	git --no-pager diff --stat -- docs
 
+# `make versions VERSIONS_ARGS="--only 2.14.1"` runs one release; the scheduled workflow adds
+# --newest --index-url ... --check. Only the standard library runs here; each release has its own venv.
+VERSIONS_ARGS ?=
+versions: ## run every page's code blocks under each torch of versions/torch-versions.toml (downloads them into .venvs/); record versions/torch-versions.json
+	python3 scripts/torch_versions.py $(VERSIONS_ARGS)
+
 measure: setup-build ## time derivatives and measure checkpointing's memory on this machine; save the data the figures are drawn from
 	$(PYTHON) snippets/cost/measure_cost.py
 	$(PYTHON) snippets/checkpointing/measure_memory.py
@@ -61,5 +67,5 @@ bench: setup ## time builds, the writer's loop and the tests; weigh pages (gzip)
 	$(PYTHON) scripts/bench_build.py
 	$(PYTHON) scripts/bench_pages.py site --readme
 
-clean: ## remove the build and the caches (not the installed packages)
+clean: ## remove the build and the caches (not the installed packages: .venv/, node_modules/, and the torch releases of make versions in .venvs/)
 	rm -rf site .cache docs/figures

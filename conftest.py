@@ -14,13 +14,21 @@ is kept, see hooks/markdown_blocks.py), which has traps for a course that this c
 
 ``pytest --update-outputs`` (``make outputs``) rewrites the expected outputs in place, and adds
 one under any block that prints without showing it, for review with ``git diff``.
+
+``pytest docs --record-versions FILE`` (``make versions``, under another torch) fails no block: it
+writes what each block did compared with its page (same output, different output, or an error the
+page does not show) to FILE as JSON, for scripts/torch_versions.py.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
+import hashlib
 import io
+import json
 import os
+import re
 import sys
 import traceback
 import warnings
@@ -31,13 +39,26 @@ import pytest
 # hooks/ holds the Markdown parser shared by these tests and the build; tests/ the test helpers.
 sys.path[:0] = [str(Path(__file__).resolve().parent / "hooks"), str(Path(__file__).resolve().parent / "tests")]
 
-from markdown_blocks import ROOT, Block, Chain, MarkdownError, chains_of, expand_includes, parse_blocks  # noqa: E402
+from markdown_blocks import (  # noqa: E402
+    ROOT,
+    Block,
+    Chain,
+    MarkdownError,
+    as_shown,
+    chains_of,
+    expand_includes,
+    parse_blocks,
+)
 
 # pytester runs the harness on small pages in tests/test_harness.py.
 pytest_plugins = ["pytester"]
 
 DOCS = ROOT / "docs"
 UPDATES = pytest.StashKey[list]()
+RECORDS = pytest.StashKey[dict]()
+
+# Where an error names an installed file, the folder it is installed in is the machine's, not torch's.
+INSTALL_PATH = re.compile(r"[^\s'\"(]*/site-packages/")
 
 
 def pytest_addoption(parser):
@@ -46,10 +67,17 @@ def pytest_addoption(parser):
         action="store_true",
         help="rewrite the expected outputs in docs/ with what the code prints (review with git diff)",
     )
+    parser.addoption(
+        "--record-versions",
+        metavar="FILE",
+        help="fail no block: write how each block's output compares with its page to FILE (make versions)",
+    )
 
 
 def pytest_configure(config):
     config.stash[UPDATES] = []
+    if config.getoption("--record-versions"):
+        config.stash[RECORDS] = {}
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -64,9 +92,10 @@ class MarkdownPage(pytest.File):
             blocks = parse_blocks(self.path)
         except MarkdownError as err:
             raise self.CollectError(str(err)) from None
+        numbers = {block.lineno: number for number, block in enumerate(blocks, start=1)}
         for chain in chains_of(blocks):
             first = chain.blocks[0]
-            item = CodeChain.from_parent(self, name=f"line {first.lineno}", chain=chain)
+            item = CodeChain.from_parent(self, name=f"line {first.lineno}", chain=chain, numbers=numbers)
             reasons = [b.skip_reason for b in chain.blocks if b.skip_reason]
             if reasons:
                 item.add_marker(pytest.mark.skip(reason=f"{first.where}: {reasons[0]}"))
@@ -74,20 +103,68 @@ class MarkdownPage(pytest.File):
 
 
 class BlockFailure(Exception):
-    """A block did not behave as its page says; the message is the whole report."""
+    """A block did not behave as its page says; the message is the whole report.
+
+    ``error`` is the short form kept by ``--record-versions``: "TypeError: <message>", or
+    "nothing raised" for a block whose page shows an error.
+    """
+
+    def __init__(self, message: str, error: str = ""):
+        super().__init__(message)
+        self.error = error
 
 
 class CodeChain(pytest.Item):
-    def __init__(self, *, chain: Chain, **kwargs):
+    def __init__(self, *, chain: Chain, numbers: dict[int, int], **kwargs):
         super().__init__(**kwargs)
         self.chain = chain
+        self.numbers = numbers  # line of a block -> its number among the page's Python blocks
 
     def runtest(self):
+        records = self.config.stash.get(RECORDS, None)
+        if records is not None:
+            self.record(records.setdefault(self.path.relative_to(self.config.rootpath).as_posix(), []))
+            return
         namespace: dict = {"__name__": "__main__"}
         with fresh_state():
             for block in self.chain.blocks:
                 printed = run_block(block, namespace)
                 self.check_output(block, printed)
+
+    def record(self, page: list) -> None:
+        """Run the chain to its end or its first unexpected error, noting how each block compares."""
+        namespace: dict = {"__name__": "__main__"}
+        failed = False
+        with fresh_state():
+            for block in self.chain.blocks:
+                entry = {
+                    "block": self.numbers[block.lineno],
+                    "line": block.lineno,
+                    "code": code_digest(block),
+                }
+                if failed:
+                    entry["status"] = "not run"  # an earlier block of the chain failed
+                    page.append(entry)
+                    continue
+                try:
+                    printed = run_block(block, namespace)
+                except BlockFailure as failure:
+                    # Paths of this machine (the venv's packages, the checkout) are no part of the error.
+                    # torch 1.x appends the Python stack of an error raised in a hook ("\n\nAt:\n  ..."):
+                    # frames of the harness and of pytest, no part of the message.
+                    error = INSTALL_PATH.sub("…/site-packages/", failure.error.split("\n\nAt:\n")[0])
+                    entry.update(status="error", error=error.replace(f"{self.config.rootpath}/", ""))
+                    failed = True
+                else:
+                    shown = block.expected.body if block.expected else ""
+                    if printed == shown:
+                        entry["status"] = "same"
+                    else:
+                        diff = difflib.unified_diff(
+                            shown.splitlines(keepends=True), printed.splitlines(keepends=True), "page", "printed", n=1
+                        )
+                        entry.update(status="different", output=printed, diff="".join(diff))
+                page.append(entry)
 
     def check_output(self, block: Block, printed: str) -> None:
         expected = block.expected.body if block.expected else None
@@ -116,6 +193,11 @@ class CodeChain(pytest.Item):
         return self.path, self.chain.blocks[0].lineno - 1, self.name
 
 
+def code_digest(block: Block) -> str:
+    """Names the code a record was made with, so a record of code edited since is not shown."""
+    return hashlib.sha256(expand_includes(block.code).encode("utf-8")).hexdigest()[:12]
+
+
 def run_block(block: Block, namespace: dict) -> str:
     """Execute one block in ``namespace``; return what it printed (and raised, if it should)."""
     code = expand_includes(block.code)
@@ -126,8 +208,11 @@ def run_block(block: Block, namespace: dict) -> str:
     def show_warning(message, category, filename, lineno, file=None, line=None):
         # Deprecation notices that a library raises about its own internals (torch.jit inside
         # forward-mode AD, say) appear once per process, so they would make a page's output depend
-        # on which page ran first; a reader's own code is what a page shows warnings for.
-        if issubclass(category, (DeprecationWarning, PendingDeprecationWarning)) and filename != str(block.path):
+        # on which page ran first; a reader's own code is what a page shows warnings for. torch
+        # 2.14 raised that torch.jit notice from DeprecationWarning to FutureWarning: the pages
+        # that first call make_dual say what a reader sees then (docs/<lang>/forward-mode.md).
+        deprecation = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+        if issubclass(category, deprecation) and filename != str(block.path):
             return
         # A ResourceWarning is raised when the garbage collector happens to run, about objects of
         # whatever ran before (another test's Jupyter sockets), not about the page's code.
@@ -144,16 +229,20 @@ def run_block(block: Block, namespace: dict) -> str:
             if block.raises is None:
                 # Drop this function's own frame: the report starts in the Markdown file.
                 frames = traceback.format_exception(type(err), err, err.__traceback__.tb_next)
-                raise BlockFailure(f"{block.where}: the block raised\n{''.join(frames)}") from None
+                raise BlockFailure(
+                    f"{block.where}: the block raised\n{''.join(frames)}", as_shown(f"{type(err).__name__}: {err}")
+                ) from None
             if type(err).__name__ != block.raises.rsplit(".", 1)[-1]:
                 raise BlockFailure(
-                    f"{block.where}: expected {block.raises}, got {type(err).__name__}: {err}"
+                    f"{block.where}: expected {block.raises}, got {type(err).__name__}: {err}",
+                    as_shown(f"{type(err).__name__}: {err}"),
                 ) from None
             printed.write(f"{type(err).__name__}: {err}\n")
         else:
             if block.raises is not None:
-                raise BlockFailure(f"{block.where}: expected {block.raises}, but nothing was raised")
-    return printed.getvalue()
+                raise BlockFailure(f"{block.where}: expected {block.raises}, but nothing was raised", "nothing raised")
+    # torch's build-specific tails are shown as "…" (hooks/markdown_blocks.py, BUILD_TAIL).
+    return as_shown(printed.getvalue())
 
 
 @contextlib.contextmanager
@@ -181,6 +270,12 @@ def fresh_state():
 
 
 def pytest_sessionfinish(session):
+    records = session.config.stash.get(RECORDS, None)
+    if records is not None:
+        for page in records.values():
+            page.sort(key=lambda entry: entry["block"])
+        target = Path(session.config.getoption("--record-versions"))
+        target.write_text(json.dumps(records, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     updates = session.config.stash.get(UPDATES, [])
     by_file: dict[Path, list] = {}
     for block, printed in updates:

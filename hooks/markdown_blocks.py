@@ -33,6 +33,19 @@ MARKER = re.compile(r"^\s*<!--\s*(?P<body>.*?)\s*-->\s*$")
 PYTHON_LIKE = re.compile(r"^\s*\{?\.?(py|python|python3|py3|pycon|ipython|ipython3)\b", re.IGNORECASE)
 
 
+# torch ends some warnings with the place in its C++ source that raised them, e.g.
+# "(Triggered internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)".
+# The path and line belong to the build, not to the message: they change with every release and
+# build machine. Pages show them as "…" (CONTRIBUTING.md, "Code blocks"); the message stays exact.
+BUILD_TAIL = re.compile(r"\(Triggered internally at [^\n]*?:\d+\.\)")
+BUILD_TAIL_SHOWN = "(Triggered internally at …)"
+
+
+def as_shown(printed: str) -> str:
+    """What a page shows for ``printed``: torch's build-specific tails replaced by "…"."""
+    return BUILD_TAIL.sub(BUILD_TAIL_SHOWN, printed)
+
+
 class MarkdownError(ValueError):
     """A page's markers or fences are malformed; the message names the file and line."""
 

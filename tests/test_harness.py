@@ -3,6 +3,7 @@
 Each test writes a small page into a scratch project with the real conftest.py and runs pytest on it.
 """
 
+import json
 import shutil
 import textwrap
 
@@ -246,3 +247,112 @@ def test_update_outputs_rewrites_and_adds_outputs(project):
     assert "~~~text\nnew\n~~~".replace("~~~", FENCE) in text
     assert "    <!--pytest-codeblocks:expected-output-->\n\n    ~~~text\n    indented\n    ~~~".replace("~~~", FENCE) in text
     run(project).assert_outcomes(passed=2)
+
+
+def test_a_build_path_at_the_end_of_a_warning_is_shown_as_an_ellipsis(project):
+    # torch ends some warnings with the C++ file and line that raised them: they change with every build.
+    page(project, """
+        ~~~python
+        import warnings
+        warnings.warn("Its .grad is None. (Triggered internally at /__w/pytorch/build/aten/TensorBody.h:493.)")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        UserWarning: Its .grad is None. (Triggered internally at …)
+        ~~~
+
+        ~~~python
+        import warnings
+        warnings.warn("A reworded message. (Triggered internally at /elsewhere/TensorBody.h:488.)")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        UserWarning: Its .grad is None. (Triggered internally at …)
+        ~~~
+        """)
+    result = run(project)
+    result.assert_outcomes(passed=1, failed=1)  # the message itself is still compared exactly
+    result.stdout.fnmatch_lines(["*UserWarning: A reworded message. (Triggered internally at …)*"])
+
+
+def test_record_versions_notes_every_block_and_fails_none(project):
+    page(project, """
+        ~~~python
+        print("same")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        same
+        ~~~
+
+        <!--pytest-codeblocks:cont-->
+
+        ~~~python
+        print("new")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        old
+        ~~~
+
+        <!--pytest-codeblocks:cont-->
+
+        ~~~python
+        import torch_that_does_not_exist
+        ~~~
+
+        <!--pytest-codeblocks:cont-->
+
+        ~~~python
+        print("never")
+        ~~~
+
+        <!-- raises: ValueError -->
+
+        ~~~python
+        x = 1
+        ~~~
+        """)
+    target = project.path / "records.json"
+    run(project, f"--record-versions={target}").assert_outcomes(passed=2)
+    records = json.loads(target.read_text(encoding="utf-8"))
+    blocks = records["docs/page.zh.md"]
+    assert [b["block"] for b in blocks] == [1, 2, 3, 4, 5]
+    assert [b["status"] for b in blocks] == ["same", "different", "error", "not run", "error"]
+    assert blocks[1]["output"] == "new\n" and "-old\n+new\n" in blocks[1]["diff"]
+    assert blocks[2]["error"] == "ModuleNotFoundError: No module named 'torch_that_does_not_exist'"
+    assert blocks[4]["error"] == "nothing raised"
+    assert all(len(b["code"]) == 12 for b in blocks)
+
+
+def test_a_library_deprecation_is_hidden_but_the_pages_own_is_shown(project):
+    # torch 2.14 warns with FutureWarning, once per process, when forward-mode AD first loads its
+    # decompositions: which page sees it would depend on the order the pages run in.
+    (project.path / "snippets" / "library.py").write_text(
+        "import warnings\n\ndef old():\n    warnings.warn('old is deprecated', FutureWarning)\n"
+    )
+    page(project, """
+        ~~~python
+        import sys
+        sys.path.insert(0, "snippets")
+        import library
+        library.old()
+        import warnings
+        warnings.warn("this page's own", FutureWarning)
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        FutureWarning: this page's own
+        ~~~
+        """)
+    run(project).assert_outcomes(passed=1)

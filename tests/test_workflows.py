@@ -93,3 +93,27 @@ def test_ci_entry_point_runs_the_readme_test_command():
     assert re.search(r"^make test$", script, re.MULTILINE)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make serve" in readme and "make test" in readme
+
+
+def test_versions_runs_weekly_and_on_demand_on_the_newest_cpu_torch():
+    workflow = load("versions.yml")
+    assert workflow["on"]["schedule"] and "workflow_dispatch" in workflow["on"]
+    assert workflow["permissions"] == {}
+    for job_name, job in workflow["jobs"].items():
+        assert job.get("permissions") == {"contents": "read"}, f"versions.yml:{job_name} reads the code, nothing more"
+    newest = [step.get("run", "") for step in workflow["jobs"]["newest"]["steps"]]
+    assert any(
+        run.startswith("make versions") and "--newest" in run and "--check" in run
+        and "https://download.pytorch.org/whl/cpu" in run
+        for run in newest
+    )
+    d2l = workflow["jobs"]["d2l"]
+    python = next(s for s in d2l["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+    assert "3.9" in str(python["with"]["python-version"])
+    assert any("--only 1.12.0" in step.get("run", "") for step in d2l["steps"])
+
+
+def test_versions_pins_the_same_actions_as_ci():
+    pinned = set(re.findall(r"uses:\s*(\S+)", (WORKFLOWS / "ci.yml").read_text(encoding="utf-8")))
+    uses = re.findall(r"uses:\s*(\S+)", (WORKFLOWS / "versions.yml").read_text(encoding="utf-8"))
+    assert uses and set(uses) <= pinned
