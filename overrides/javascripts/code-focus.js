@@ -16,8 +16,14 @@
   // (up to 300 ms at 4x CPU slowdown); they are measured when it opens.
   const scrolls = (code) => code.isConnected && !code.hasAttribute("tabindex") && code.checkVisibility()
     && code.scrollWidth > code.clientWidth;
+  // <html data-code-focus="pending|done">: whether blocks are still waiting to be asked about (the
+  // browser tests wait for "done" before their accessibility checks).
+  let unfinished = 0;
+  const state = () => { document.documentElement.dataset.codeFocus = unfinished > 0 ? "pending" : "done"; };
   const inTurn = (blocks) => {
     const waiting = [...blocks];
+    unfinished += 1;
+    state();
     const next = (deadline) => {
       // All the reading first, then the writing: a write between two reads would make the browser
       // lay the page out again for the second one.
@@ -28,7 +34,12 @@
         if (scrolls(code)) found.push(code);
       }
       for (const code of found) code.tabIndex = 0;
-      if (waiting.length > 0) whenIdle(next);
+      if (waiting.length > 0) {
+        whenIdle(next);
+      } else {
+        unfinished -= 1;
+        state();
+      }
     };
     whenIdle(next);
   };
