@@ -5,11 +5,11 @@ A page opts in with front matter `run_in_page: blocks` (its ```python blocks get
 overrides/javascripts/run-in-page.js (overrides/main.html); nothing of the runtime is fetched until
 the reader's first Run.
 
-1. Every language's build publishes, at ``runtime/`` (MkDocs' public ``File.generated``):
-   ``micropython.mjs`` and ``micropython.wasm``, the files of the npm package
-   @micropython/micropython-webassembly-pyscript pinned in package.json, unchanged; and
-   ``engine.py``, which is snippets/from_scratch/engine.py itself, the file tests/test_from_scratch.py
-   checks against torch (the playground imports it; the blocks show its regions, included by the build).
+1. Every language's build publishes, at ``runtime/`` (MkDocs' public ``File.generated``),
+   ``micropython.mjs`` and ``micropython.wasm``: the files of the npm package
+   @micropython/micropython-webassembly-pyscript pinned in package.json, unchanged. The engine the
+   reader runs is not copied anywhere: it is the code of the page's blocks, which the build includes
+   from snippets/from_scratch/engine.py (the file tests/test_from_scratch.py checks against torch).
 2. On an opted-in page, each ```python block's ``<div class="language-python highlight">`` gets
    ``data-run``: ``page`` for a block that needs only Python (it runs in the page), ``local`` for
    one that uses torch, matplotlib or numpy (a note before it says it runs only on the reader's own
@@ -37,8 +37,7 @@ from markdown_blocks import MarkdownError, chains_of, expand_includes, parse_blo
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
 RUNTIME_FILES = ("micropython.mjs", "micropython.wasm")
-ENGINE = ROOT / "snippets" / "from_scratch" / "engine.py"
-PUBLISHED = "runtime"  # where the worker finds them: runtime/micropython.mjs, runtime/engine.py
+PUBLISHED = "runtime"  # where the worker finds them: runtime/micropython.mjs
 LOCAL_ONLY = frozenset({"torch", "matplotlib", "numpy"})
 MODES = ("blocks", "playground")
 
@@ -95,7 +94,6 @@ def _required(path: Path) -> Path:
 def on_files(files, config):
     for name in RUNTIME_FILES:
         files.append(File.generated(config, f"{PUBLISHED}/{name}", abs_src_path=str(_required(PACKAGE / name))))
-    files.append(File.generated(config, f"{PUBLISHED}/engine.py", abs_src_path=str(_required(ENGINE))))
     return files
 
 
@@ -119,8 +117,8 @@ def annotate(html: str, blocks: list[dict], mode: str, language: str, run_yourse
     def mark(match: re.Match) -> str:
         block = next(queue)
         attributes = [f'data-chain="{block["chain"]}"', f'data-line="{block["line"]}"']
-        if mode == "playground":
-            attributes.insert(0, 'data-run="example"')
+        if mode == "playground":  # the first block is the engine, the others the starting examples
+            attributes.insert(0, 'data-run="engine"' if block is blocks[0] else 'data-run="example"')
         elif block["local"]:
             attributes.insert(0, 'data-run="local"')
         else:

@@ -169,10 +169,10 @@
     });
   });
 
-  if (document.getElementById("playground") && !document.getElementById("playground-js")) {
+  if (document.getElementById("playground-app") && !document.getElementById("playground-js")) {
     const script = Object.assign(document.createElement("script"), { id: "playground-js", src: new URL("playground.js", here).href });
     document.body.append(script);
-  } else if (document.getElementById("playground") && window.Playground) {
+  } else if (document.getElementById("playground-app") && window.Playground) {
     window.Playground();
   }
 })();

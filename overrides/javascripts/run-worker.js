@@ -6,8 +6,9 @@
 // reader's first Run.
 //
 // A job: {codes: [...]} runs the blocks one after another in fresh globals (a block's chain, up to
-// the block clicked); {codes: [...], graph: true} also runs out.backward() and describes the graph
-// of `out` from the engine's own nodes (the playground). Messages back: {out: text} as it is
+// the block clicked); {codes: [...], graph: true} (the playground: the page's engine block, then the
+// reader's code) also runs out.backward() if the code did not, and describes the graph of `out`
+// from the engine's own nodes. Messages back: {out: text} as it is
 // printed (with the index of the block that printed it), then {done: true, error: "Type: message" or "", failed: index of the block that raised}.
 import { loadMicroPython } from "../runtime/micropython.mjs";
 
@@ -47,11 +48,12 @@ def _run(code, ns):
     return ""
 
 def _graph(ns):
-    from engine import topological_order
+    topological_order = ns["topological_order"]
     out = ns.get("out")
     if out is None or not hasattr(out, "_parents"):
         raise NameError("name 'out' isn't defined: name the Value to differentiate out")
-    out.backward()
+    if out.grad == 0:  # backward() sets out.grad to 1: not called yet
+        out.backward()
     names = {}
     for name, value in ns.items():
         if isinstance(value, (list, tuple)):
@@ -69,20 +71,15 @@ def _graph(ns):
 `);
 const newGlobals = mp.globals.get("_new_globals");
 const run = mp.globals.get("_run");
-let engineWritten = false;
+const describe = mp.globals.get("_graph");
 
-onmessage = async ({ data: job }) => {
+onmessage = ({ data: job }) => {
   sent = 0;
   const ns = newGlobals();
   let error = "";
   let failed = -1;
   let graph = null;
   try {
-    if (job.graph && !engineWritten) {
-      const response = await fetch(new URL("../runtime/engine.py", import.meta.url));
-      mp.FS.writeFile("engine.py", await response.text());
-      engineWritten = true;
-    }
     for (let i = 0; i < job.codes.length && !error; i++) {
       flush();
       current = i;
@@ -90,9 +87,8 @@ onmessage = async ({ data: job }) => {
       if (error) failed = i;
     }
     if (job.graph && !error) {
-      mp.globals.set("_ns", ns);
-      const json = mp.runPython("_graph(_ns)");
-      graph = JSON.parse(json);
+      current = -1;
+      graph = JSON.parse(describe(ns));
     }
   } catch (err) {
     error = err.type ? `${err.type}: ${String(err.message).trim().split("\n").pop().replace(/^\w+: /, "")}` : String(err);
