@@ -87,7 +87,8 @@ def runnable_blocks(path: Path) -> list[dict]:
 
 def _required(path: Path) -> Path:
     if not path.is_file():
-        raise PluginError(f"run_in_page: {path.relative_to(ROOT)} is missing (run `npm ci`, or `make setup-build`)")
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        raise PluginError(f"run_in_page: {shown} is missing (run `npm ci`, or `make setup-build`)")
     return path
 
 
