@@ -62,9 +62,14 @@
         if (active) stop("user");
         if (!worker) start();
         return new Promise((resolve) => {
-          active = { resolve, onOut, timer: setTimeout(() => stop("limit"), this.limitMs) };
+          active = { resolve, onOut, timer: null };
           const job = active;
-          ready.then(() => { if (active === job) worker.postMessage({ codes, graph }); },
+          // The time limit counts the program's time, from when the runtime is ready (not its download).
+          ready.then(() => {
+            if (active !== job) return;
+            job.timer = setTimeout(() => stop("limit"), this.limitMs);
+            worker.postMessage({ codes, graph });
+          },
             (err) => { if (active === job) { worker = null; finish({ done: true, error: String(err), failed: -1 }); } });
         });
       },

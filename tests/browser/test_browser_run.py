@@ -42,7 +42,7 @@ def runnable(markdown: Path) -> list[dict]:
     return [block for block in run_in_page.runnable_blocks(markdown) if not block["local"]]
 
 
-def run_block(page, index: int, language: str, timeout: float = 15_000) -> tuple[str, str]:
+def run_block(page, index: int, language: str, timeout: float = 30_000) -> tuple[str, str]:
     """Click Run under the index-th runnable block; return (state, output text) once it ends."""
     block = page.locator("div[data-run=page]").nth(index)
     bar = page.locator(f".run-bar[data-for='{index}']")
@@ -148,13 +148,21 @@ def test_stop_button_and_time_limit_end_a_runaway_loop(desktop, base_url):
     assert run_block(page, 0, "zh") == ("done", "Value(data=3.0, grad=0.0) True\n")
 
 
-def test_a_page_after_run_requests_nothing_from_another_host_and_passes_axe(desktop, base_url):
+@pytest.mark.parametrize("path", ["en/forward-mode/", "playground/"])
+def test_a_page_after_run_requests_nothing_from_another_host_and_passes_axe(desktop, base_url, path):
+    """The browser audit (tests/browser/browser_audit.py) of a page after Runs: no request to another
+    host, none failed, no console error, axe-core clean in both colour schemes."""
     page = desktop.new_page()
     recorder = browser_audit.Recorder(page, browser_audit.origin_of(base_url))
     findings = recorder.start()
-    browser_audit.load(page, urljoin(base_url, "en/forward-mode/"))
-    run_block(page, 0, "en")
-    run_block(page, 1, "en")
+    browser_audit.load(page, urljoin(base_url, path))
+    if path == "playground/":
+        page.locator("#playground-app .run-run").click()
+        page.locator("#playground-app .playground-result[data-state=done]").wait_for(timeout=30_000)
+        assert page.locator("#playground-app svg.playground-graph").is_visible()
+    else:
+        run_block(page, 0, "en")
+        run_block(page, 1, "en")
     for step in range(2):
         if step:
             browser_audit.toggle_scheme(page)
@@ -198,7 +206,7 @@ def test_playground_examples_give_cpythons_gradients(desktop, base_url, path):
         page.locator("#playground-app").get_by_role("button", name=RUN_LABEL[language], exact=True).click()
         result = page.locator("#playground-app .playground-result")
         result.locator("xpath=self::*[@data-state='done' or @data-state='error' or @data-state='stopped']").wait_for(
-            timeout=15_000)
+            timeout=30_000)
         assert result.get_attribute("data-state") == "done", result.text_content()
         data, grads = cpython_gradients(example["code"])
         shown_data = float(result.get_attribute("data-out"))
