@@ -217,3 +217,28 @@ def test_playground_examples_give_cpythons_gradients(desktop, base_url, path):
         graph = page.locator("#playground-app svg.playground-graph")
         assert graph.locator("g.node").count() == len(page.locator("#playground-app .playground-nodes li").all())
     assert (findings.foreign, findings.failed, findings.console) == ([], [], [])
+
+
+def test_run_works_after_instant_navigation_and_by_keyboard(desktop, base_url):
+    # Material swaps the article in without a page load: the script, inside the content, runs again.
+    page = desktop.new_page()
+    browser_audit.load(page, urljoin(base_url, "en/basics/"))
+    assert page.locator(".run-bar").count() == 0
+    browser_audit.follow(page, urljoin(base_url, "en/forward-mode/"))
+    assert page.evaluate("window.__swaps") >= 1, "not an instant navigation"
+    code = page.locator("div[data-run=page] code").first
+    code.focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nprint(Dual(2.0, 1.0) ** 3)")
+    page.keyboard.press("Control+Enter")
+    output = page.locator(".run-output[data-for='0']")
+    output.locator("xpath=self::*[@data-state='done']").wait_for(timeout=30_000)
+    assert output.locator("pre").text_content().endswith("Dual(8.0, 12.0)\n")
+    # Tab leaves the editable code for the Run button (no keyboard trap); Enter presses it.
+    code.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Run"
+    page.keyboard.press("Enter")
+    output.locator("xpath=self::*[@data-state='done']").wait_for(timeout=30_000)
+    browser_audit.follow(page, urljoin(base_url, "en/from-scratch/"))
+    assert run_block(page, 0, "en") == ("done", "Value(data=3.0, grad=0.0) True\n")
