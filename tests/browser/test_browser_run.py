@@ -216,6 +216,12 @@ def test_playground_examples_give_cpythons_gradients(desktop, base_url, path):
         assert all(a == b or math.isclose(a, b, rel_tol=1e-15) for a, b in zip(shown, grads)), (shown, grads)
         graph = page.locator("#playground-app svg.playground-graph")
         assert graph.locator("g.node").count() == len(page.locator("#playground-app .playground-nodes li").all())
+    # Code without `out`: the error, as the tests show errors, and no graph.
+    page.locator("#playground-code").fill("y = Value(1.0) * 2\n")
+    page.locator("#playground-app").get_by_role("button", name=RUN_LABEL[language], exact=True).click()
+    page.locator("#playground-app .playground-result[data-state=error]").wait_for(timeout=30_000)
+    assert "NameError: name 'out' isn't defined" in page.locator("#playground-app .playground-result pre").text_content()
+    assert page.locator("#playground-app svg.playground-graph").count() == 0
     assert (findings.foreign, findings.failed, findings.console) == ([], [], [])
 
 
