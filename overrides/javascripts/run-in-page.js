@@ -103,7 +103,8 @@
     if (div.dataset.runIndex !== undefined) return;
     div.dataset.runIndex = index;
     const code = div.querySelector("code");
-    const original = code.innerHTML;
+    let original = null; // the page's code, highlighted: kept at the first edit, for Reset
+    code.addEventListener("beforeinput", () => { if (original === null) original = code.innerHTML; });
     code.setAttribute("contenteditable", "plaintext-only");
     code.setAttribute("role", "textbox");
     code.setAttribute("aria-multiline", "true");
@@ -164,7 +165,7 @@
     run.addEventListener("click", go);
     stop.addEventListener("click", () => R.stop());
     reset.addEventListener("click", () => {
-      code.innerHTML = original;
+      if (original !== null) code.innerHTML = original;
       output.hidden = true;
       output.dataset.state = "idle";
       pre.textContent = "";
