@@ -14,13 +14,18 @@ A measurement, not a test: it prints tables and says which budget is missed, and
    and traced: in each task of the page's main thread, the time spent in the site's own scripts
    (overrides/javascripts/, forced layouts included). Budget: under 50 ms in every task. Lighthouse
    names a task after the first script in it, which blamed ours for time that was Material's.
-3. Lighthouse (node_modules/lighthouse), mobile, default simulated throttling, offline (every host
+3. Run in the page (hooks/run_in_page.py): on a page with runnable blocks, the bytes of the Run
+   controls (script and style sheet, fetched with the page), then the reader's first Run of the first
+   block: the bytes it fetches (the worker and MicroPython's runtime) and the time from the click to
+   the output shown. Budgets: controls <= 5 KB (the playground's own script aside), first Run
+   <= 300 KB, output within 1 s. `--run-only` measures this alone.
+4. Lighthouse (node_modules/lighthouse), mobile, default simulated throttling, offline (every host
    but 127.0.0.1 fails to resolve): one run on every page, then two more on the five lowest
    (median of three). Budgets: performance >= 98 on every page and >= 95 in every single run;
    accessibility, best practices and SEO 100. With --readme, the table of every page goes into
    README.md between its bench markers.
 
-Usage: python scripts/bench_pages.py [SITE_DIR] [--json FILE] [--readme] [--skip-lighthouse]
+Usage: python scripts/bench_pages.py [SITE_DIR] [--json FILE] [--readme] [--skip-lighthouse] [--run-only]
 About 15 minutes on the 2-core development machine (Lighthouse: ~10 s a run).
 """
 
@@ -58,6 +63,10 @@ README = ROOT / "README.md"
 README_TABLE = ("<!-- bench_pages: every page -->", "<!-- /bench_pages -->")
 KINDS = ("html", "css", "js", "font", "image", "data")
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
+RUN_PAGES = ("from-scratch/", "en/forward-mode/", "playground/")
+CONTROLS_BUDGET = 5 * KB
+FIRST_RUN_BUDGET = 300 * KB
+FIRST_OUTPUT_BUDGET_MS = 1000
 
 
 def kind_of(path: str) -> str:
@@ -101,6 +110,59 @@ def search_cost(browser, base: str, path: str, word: str, log: list) -> int:
     page.wait_for_load_state("networkidle")
     context.close()
     return sum(sent for _path, _status, sent in log)
+
+
+# Runs in the page: click the first Run button, resolve with the milliseconds until its run ends.
+FIRST_RUN = r"""
+async () => {
+  const playground = document.getElementById("playground-app");
+  const button = (playground || document).querySelector(".run-run");
+  const output = playground ? playground.querySelector(".playground-result")
+    : document.querySelector(".run-output[data-for='0']");
+  const start = performance.now();
+  const ended = new Promise((done) => new MutationObserver(() => {
+    if (["done", "error", "stopped"].includes(output.dataset.state)) done(performance.now() - start);
+  }).observe(output, {attributes: true}));
+  button.click();
+  return [await ended, output.dataset.state];
+}
+"""
+
+
+def first_run(browser, base: str, path: str, log: list) -> dict:
+    """The Run controls' bytes on `path`, then the bytes and time of the reader's first Run."""
+    context = browser.new_context(viewport=browser_audit.DESKTOP)
+    page = context.new_page()
+    log.clear()
+    page.goto(base + path, wait_until="networkidle")
+    # The controls' style sheet is requested by their script; what the page loads late (the math
+    # font, the sitemaps) must not count as the Run's.
+    page.wait_for_function("() => { const css = document.getElementById('run-in-page-css'); return css && css.sheet; }")
+    page.wait_for_timeout(500)
+    page.wait_for_load_state("networkidle")
+    controls = sum(sent for served, _status, sent in log if "run-in-page" in served or "playground.js" in served)
+    log.clear()
+    elapsed, state = page.evaluate(FIRST_RUN)
+    page.wait_for_load_state("networkidle")
+    context.close()
+    return {"controls": controls, "first_run": sum(sent for _p, _s, sent in log), "ms": elapsed, "state": state,
+            "files": sorted({served.rsplit("/", 1)[-1] for served, _s, _b in log})}
+
+
+def print_run(runs: dict, missed: list) -> None:
+    print("\nRun in the page (gzip; budgets: controls <= "
+          f"{CONTROLS_BUDGET // KB} KB, first Run <= {FIRST_RUN_BUDGET // KB} KB, output <= {FIRST_OUTPUT_BUDGET_MS} ms)")
+    for path, run in runs.items():
+        print(f"{path:28} controls {run['controls'] / KB:5.1f} KB, first Run {run['first_run'] / KB:6.1f} KB "
+              f"({', '.join(run['files'])}), output after {run['ms']:.0f} ms ({run['state']})")
+        if run["state"] != "done":
+            missed.append(f"first Run on {path} ended {run['state']}")
+        if run["first_run"] > FIRST_RUN_BUDGET:
+            missed.append(f"first Run on {path} fetched {run['first_run'] / KB:.1f} KB > {FIRST_RUN_BUDGET // KB} KB")
+        if run["ms"] > FIRST_OUTPUT_BUDGET_MS:
+            missed.append(f"first Run on {path} showed its output after {run['ms']:.0f} ms > {FIRST_OUTPUT_BUDGET_MS} ms")
+        if run["controls"] > CONTROLS_BUDGET and path != "playground/":
+            missed.append(f"Run controls on {path}: {run['controls'] / KB:.1f} KB > {CONTROLS_BUDGET // KB} KB")
 
 
 def lighthouse(url: str, workdir: Path) -> dict:
@@ -199,6 +261,7 @@ def main() -> int:
     parser.add_argument("--readme", action="store_true", help="write the per-page table into README.md")
     parser.add_argument("--json", help="also write the numbers to this file")
     parser.add_argument("--skip-lighthouse", action="store_true")
+    parser.add_argument("--run-only", action="store_true", help="measure only Run in the page (3.)")
     args = parser.parse_args()
     site = Path(args.site)
     if not (site / "sitemap.xml").exists():
@@ -210,6 +273,12 @@ def main() -> int:
     with site_server.serve(site, compress=True, log=log) as base:
         with sync_playwright() as playwright:
             browser = browser_audit.launch(playwright)
+            results["run"] = {path: first_run(browser, base, path, log) for path in RUN_PAGES}
+            if args.run_only:
+                browser.close()
+                print_run(results["run"], missed)
+                print("\n" + ("budgets missed:\n  " + "\n  ".join(missed) if missed else "all budgets met"))
+                return 1 if missed else 0
             for path in browser_audit.pages_of(site):
                 results["pages"][path] = transfer(browser, base, path, log)
             results["search"] = {path: search_cost(browser, base, path, word, log)
@@ -234,6 +303,7 @@ def main() -> int:
             missed.append(f"heaviest page {heaviest} is {page_bytes(heaviest) / KB:.1f} KB > {PAGE_BUDGET // KB} KB")
         if median > MEDIAN_BUDGET:
             missed.append(f"median page is {median / KB:.1f} KB > {MEDIAN_BUDGET // KB} KB")
+        print_run(results["run"], missed)
         results["summary"] = {"heaviest": heaviest, "heaviest_bytes": page_bytes(heaviest), "median_bytes": median,
                               "first_search_bytes": results["search"]}
 

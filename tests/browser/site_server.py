@@ -21,11 +21,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 # What GitHub Pages compresses; images other than SVG and woff2 fonts are compressed already.
-COMPRESSIBLE = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map", ".ipynb", ".md"}
+# micropython.wasm (hooks/run_in_page.py) is compressed too: GitHub Pages compresses application/wasm.
+COMPRESSIBLE = {".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".map", ".ipynb", ".md", ".py", ".wasm"}
 TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".py": "text/plain; charset=utf-8",
     ".json": "application/json; charset=utf-8",
     ".svg": "image/svg+xml",
     ".xml": "application/xml",
