@@ -1,5 +1,6 @@
 """The built site served on 127.0.0.1, one Chromium for the whole session, and one pass over every
-page (tests/browser/browser_audit.py) whose findings the tests of test_browser_pages.py read.
+page (tests/browser/browser_audit.py; each language in a Chromium of its own, side by side) whose
+findings the tests of test_browser_pages.py read.
 
 BROWSER_TEST_SITE=<folder> tests an existing build instead of the session's strict build (for work on
 these tests; `make test` never sets it).
@@ -8,6 +9,7 @@ these tests; `make test` never sets it).
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -52,13 +54,29 @@ def pages(built_site) -> list[str]:
     return browser_audit.pages_of(built_site)
 
 
+def sweep_of(base_url: str, paths: list[str]) -> dict[str, browser_audit.Findings]:
+    """`browser_audit.sweep` of `paths` in a Chromium of its own (Playwright's sync API serves the
+    thread that started it, so each thread starts its own)."""
+    with sync_playwright() as playwright:
+        browser = browser_audit.launch(playwright)
+        try:
+            context = browser_audit.new_context(browser, viewport=browser_audit.DESKTOP)
+            page = context.new_page()
+            recorder = browser_audit.Recorder(page, browser_audit.origin_of(base_url))
+            return browser_audit.sweep(page, recorder, base_url, paths)
+        finally:
+            browser.close()
+
+
 @pytest.fixture(scope="session")
-def sweep(chromium, base_url, pages) -> dict[str, browser_audit.Findings]:
-    """Every page audited once: desktop light and dark, axe-core, phone width."""
-    context = browser_audit.new_context(chromium, viewport=browser_audit.DESKTOP)
-    page = context.new_page()
-    recorder = browser_audit.Recorder(page, browser_audit.origin_of(base_url))
-    try:
-        return browser_audit.sweep(page, recorder, base_url, pages)
-    finally:
-        context.close()
+def sweep(base_url, pages) -> dict[str, browser_audit.Findings]:
+    """Every page audited once: desktop light and dark, axe-core, phone width. Each language in a
+    browser of its own, side by side: axe-core keeps a processor busy, and this machine has two."""
+    by_language: dict[str, list[str]] = {}
+    for path in pages:
+        by_language.setdefault(browser_audit.language_of(path), []).append(path)
+    with ThreadPoolExecutor(len(by_language)) as pool:
+        found = {}
+        for part in pool.map(lambda paths: sweep_of(base_url, paths), by_language.values()):
+            found.update(part)
+    return {path: found[path] for path in pages}
