@@ -26,7 +26,7 @@ A measurement, not a test: it prints tables and says which budget is missed, and
    README.md between its bench markers.
 
 Usage: python scripts/bench_pages.py [SITE_DIR] [--json FILE] [--readme] [--skip-lighthouse] [--run-only]
-About 15 minutes on the 2-core development machine (Lighthouse: ~10 s a run).
+About 20 minutes on the 2-core development machine (Lighthouse: ~10 s a run, 62 runs).
 """
 
 from __future__ import annotations
@@ -165,6 +165,10 @@ def print_run(runs: dict, missed: list) -> None:
             missed.append(f"Run controls on {path}: {run['controls'] / KB:.1f} KB > {CONTROLS_BUDGET // KB} KB")
 
 
+METRICS = {"fcp": "first-contentful-paint", "lcp": "largest-contentful-paint", "tbt": "total-blocking-time",
+           "cls": "cumulative-layout-shift"}
+
+
 def lighthouse(url: str, workdir: Path) -> dict:
     """One Lighthouse run (mobile, simulated throttling): the four category scores (0-100), the
     metrics of performance (ms; CLS unitless) and the audits that cost points elsewhere."""
@@ -184,10 +188,6 @@ def lighthouse(url: str, workdir: Path) -> dict:
                       and result["audits"][ref["id"]].get("scoreDisplayMode") not in ("notApplicable", "manual", "informative")})
     metrics = {key: result["audits"][audit]["numericValue"] for key, audit in METRICS.items()}
     return {**scores, **metrics, "failing": failing}
-
-
-METRICS = {"fcp": "first-contentful-paint", "lcp": "largest-contentful-paint", "tbt": "total-blocking-time",
-           "cls": "cumulative-layout-shift"}
 
 
 def lighthouse_version() -> str:
