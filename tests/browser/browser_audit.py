@@ -19,6 +19,7 @@ tests/browser/test_browser_faults.py shows each group catching its fault on a br
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -65,6 +66,35 @@ def launch(playwright):
         raise RuntimeError(NO_CHROMIUM.format(path=playwright.chromium.executable_path))
     return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
 
+
+
+def side_by_side(work, parts: list) -> dict:
+    """`work(browser, part)` for each of `parts` at once, each in a thread with a Chromium of its own
+    (Playwright's sync API serves only the thread that started it); their dicts merged. Worth it
+    where one Chromium's work is serial: axe-core's runs, or starting a renderer for each page."""
+    from playwright.sync_api import sync_playwright
+
+    def in_own_chromium(part):
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            try:
+                return work(browser, part)
+            finally:
+                browser.close()
+
+    merged = {}
+    with ThreadPoolExecutor(len(parts)) as pool:
+        for found in pool.map(in_own_chromium, parts):
+            merged.update(found)
+    return merged
+
+
+def by_language(paths: list[str]) -> list[list[str]]:
+    """`paths` in one list per language, in their order."""
+    parts: dict[str, list[str]] = {}
+    for path in paths:
+        parts.setdefault(language_of(path), []).append(path)
+    return list(parts.values())
 
 # The languages' folders, from mkdocs.yml's extra.alternate: {"zh": "", "en": "en/"}. The
 # counterpart of a page is the same path in the other folder (two languages).

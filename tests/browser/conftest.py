@@ -9,7 +9,6 @@ these tests; `make test` never sets it).
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -54,29 +53,15 @@ def pages(built_site) -> list[str]:
     return browser_audit.pages_of(built_site)
 
 
-def sweep_of(base_url: str, paths: list[str]) -> dict[str, browser_audit.Findings]:
-    """`browser_audit.sweep` of `paths` in a Chromium of its own (Playwright's sync API serves the
-    thread that started it, so each thread starts its own)."""
-    with sync_playwright() as playwright:
-        browser = browser_audit.launch(playwright)
-        try:
-            context = browser_audit.new_context(browser, viewport=browser_audit.DESKTOP)
-            page = context.new_page()
-            recorder = browser_audit.Recorder(page, browser_audit.origin_of(base_url))
-            return browser_audit.sweep(page, recorder, base_url, paths)
-        finally:
-            browser.close()
-
-
 @pytest.fixture(scope="session")
 def sweep(base_url, pages) -> dict[str, browser_audit.Findings]:
     """Every page audited once: desktop light and dark, axe-core, phone width. Each language in a
     browser of its own, side by side: axe-core keeps a processor busy, and this machine has two."""
-    by_language: dict[str, list[str]] = {}
-    for path in pages:
-        by_language.setdefault(browser_audit.language_of(path), []).append(path)
-    with ThreadPoolExecutor(len(by_language)) as pool:
-        found = {}
-        for part in pool.map(lambda paths: sweep_of(base_url, paths), by_language.values()):
-            found.update(part)
+
+    def sweep_in(browser, paths: list[str]) -> dict[str, browser_audit.Findings]:
+        page = browser_audit.new_context(browser, viewport=browser_audit.DESKTOP).new_page()
+        recorder = browser_audit.Recorder(page, browser_audit.origin_of(base_url))
+        return browser_audit.sweep(page, recorder, base_url, paths)
+
+    found = browser_audit.side_by_side(sweep_in, browser_audit.by_language(pages))
     return {path: found[path] for path in pages}
