@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urljoin
+
 import pytest
 
 import browser_audit
@@ -24,3 +27,35 @@ def test_no_page_moves_while_it_loads(chromium, base_url, pages):
              if sum(shift["score"] for shift in shifts) > MOST}
     assert moved == {}, f"layout shifts above {MOST} while loading:\n" + "\n".join(
         f"{path}: {'; '.join(shifts)}" for path, shifts in moved.items())
+
+
+MATERIALS_BUNDLE = re.compile(r"/assets/javascripts/bundle\.[0-9a-f]+\.min\.js$")
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_nothing_moves_when_materials_bundle_runs_late(chromium, base_url, viewport):
+    """Material's bundle runs last, after the page is drawn on a slow connection or a busy phone:
+    held back here until the page is drawn, it must move nothing (its "no-js" class once hid the
+    search until then, overrides/main.html)."""
+    options = PHONE if viewport == "phone" else {"viewport": browser_audit.DESKTOP}
+    context = chromium.new_context(**options)
+    try:
+        context.add_init_script(browser_audit.LAYOUT_SHIFTS_RECORDER)
+        page = context.new_page()
+        held = []
+        page.route(MATERIALS_BUNDLE, lambda route: held.append(route))
+        page.goto(urljoin(base_url, "en/control-flow/"), wait_until="commit")
+        page.wait_for_selector(".md-footer", state="attached")
+        page.wait_for_timeout(300)  # drawn without the bundle
+        assert len(held) == 1, "the page did not ask for Material's bundle"
+        held[0].continue_()
+        page.wait_for_load_state("load")
+        shifts = page.evaluate("""async () => {
+          await document.fonts.ready;
+          for (let frame = 0; frame < 2; frame++) await new Promise((done) => requestAnimationFrame(() => setTimeout(done)));
+          return window.__layoutShifts;
+        }""")
+    finally:
+        context.close()
+    assert shifts == [], "moved when Material's bundle ran: " + "; ".join(
+        f"{shift['score']:.4f}: {', '.join(shift['moved'])}" for shift in shifts)
