@@ -46,7 +46,9 @@ def test_nothing_moves_when_materials_bundle_runs_late(chromium, base_url, viewp
         page.route(MATERIALS_BUNDLE, lambda route: held.append(route))
         page.goto(urljoin(base_url, "en/control-flow/"), wait_until="commit")
         page.wait_for_selector(".md-footer", state="attached")
-        page.wait_for_timeout(300)  # drawn without the bundle
+        page.evaluate("""async () => {  // two frames drawn without the bundle
+          for (let frame = 0; frame < 2; frame++) await new Promise((done) => requestAnimationFrame(() => setTimeout(done)));
+        }""")
         assert len(held) == 1, "the page did not ask for Material's bundle"
         held[0].continue_()
         page.wait_for_load_state("load")
