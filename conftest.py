@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import hashlib
 import io
 import json
 import os
@@ -46,6 +45,7 @@ from markdown_blocks import (  # noqa: E402
     MarkdownError,
     as_shown,
     chains_of,
+    code_digest,
     expand_includes,
     parse_blocks,
 )
@@ -140,7 +140,7 @@ class CodeChain(pytest.Item):
                 entry = {
                     "block": self.numbers[block.lineno],
                     "line": block.lineno,
-                    "code": code_digest(block),
+                    "code": code_digest(block.code),
                 }
                 if failed:
                     entry["status"] = "not run"  # an earlier block of the chain failed
@@ -191,11 +191,6 @@ class CodeChain(pytest.Item):
 
     def reportinfo(self):
         return self.path, self.chain.blocks[0].lineno - 1, self.name
-
-
-def code_digest(block: Block) -> str:
-    """Names the code a record was made with, so a record of code edited since is not shown."""
-    return hashlib.sha256(expand_includes(block.code).encode("utf-8")).hexdigest()[:12]
 
 
 def run_block(block: Block, namespace: dict) -> str:

@@ -20,6 +20,7 @@ every block.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -44,6 +45,12 @@ BUILD_TAIL_SHOWN = "(Triggered internally at …)"
 def as_shown(printed: str) -> str:
     """What a page shows for ``printed``: torch's build-specific tails replaced by "…"."""
     return BUILD_TAIL.sub(BUILD_TAIL_SHOWN, printed)
+
+
+def code_digest(code: str) -> str:
+    """Names a block's code (includes expanded): `make versions` records it with each block, and
+    hooks/version_notes.py shows a record only for the code it was made with."""
+    return hashlib.sha256(expand_includes(code).encode("utf-8")).hexdigest()[:12]
 
 
 class MarkdownError(ValueError):

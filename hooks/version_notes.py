@@ -11,25 +11,24 @@ Two jobs on the Markdown of each page, both from the same data:
   the block's row on the versions page (anchor ``<chapter>-<block number>``).
 
 Records are matched to blocks by the block's number on the page and the digest of its code
-(conftest.code_digest): a block edited since the data were recorded gets no note, and its row says
+(markdown_blocks.code_digest): a block edited since the data were recorded gets no note, and its row says
 the record is out of date, until `make versions` runs again. The pinned release is the one the
 pages show, so it is not a column of its own.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from functools import lru_cache
 from pathlib import Path
 
-from markdown_blocks import ROOT, expand_includes, parse_blocks
+from markdown_blocks import ROOT, code_digest, parse_blocks
+from site_facts import torch_version
 
 DATA = ROOT / "versions" / "torch-versions.json"
 PAGE = "versions.md"
 MARKER = re.compile(r"^<!-- versions: (?P<what>[\w.-]+) -->$", re.MULTILINE)
-REQUIREMENTS = ROOT / "requirements.txt"
 
 WORDS = {
     "zh": {
@@ -85,14 +84,9 @@ def current() -> dict:
     return _load_once(DATA.stat().st_mtime_ns) if DATA.exists() else {"versions": {}}
 
 
-def pinned() -> str:
-    found = re.search(r"^torch==(?P<v>[^\s;#]+)", REQUIREMENTS.read_text(encoding="utf-8"), re.MULTILINE)
-    return found["v"] if found else ""
-
-
-def digest(code: str) -> str:
-    """The same digest as conftest.code_digest, of the code with its includes expanded."""
-    return hashlib.sha256(expand_includes(code).encode("utf-8")).hexdigest()[:12]
+def digests_of(blocks) -> dict[int, str]:
+    """{block number on the page: digest of its code}, as `make versions` records them."""
+    return {number: code_digest(block.code) for number, block in enumerate(blocks, start=1)}
 
 
 def differences(data: dict, page: str, digests: dict[int, str] | None = None) -> dict[int, dict[str, dict]]:
@@ -114,7 +108,7 @@ def anchor(page: str, block: int) -> str:
 
 
 def summary(data: dict, words: dict) -> str:
-    pin = pinned()
+    pin = torch_version()
     rows = [
         f"| {words['release']} | {words['python']} | {words['same']} | {words['different']} | {words['error']} "
         f"| {words['date']} | {words['machine']} |",
@@ -137,8 +131,7 @@ def chapter(data: dict, page: str, words: dict) -> str:
     """The table and the details of one chapter: every block some release runs differently."""
     path = ROOT / page
     blocks = parse_blocks(path)
-    digests = {number: digest(block.code) for number, block in enumerate(blocks, start=1)}
-    found = differences(data, page, digests)
+    found = differences(data, page, digests_of(blocks))
     stale = any(differences(data, page)) and not found
     if not found:
         return words["stale" if stale else "nothing"] + "\n"
@@ -230,8 +223,7 @@ def note_under_blocks(markdown: str, page: str, data: dict, words: dict) -> str:
     """Add the one-line note under each block of ``markdown`` that some release runs differently."""
     path = ROOT / page
     blocks = parse_blocks(path, markdown)
-    digests = {number: digest(block.code) for number, block in enumerate(blocks, start=1)}
-    found = differences(data, page, digests)
+    found = differences(data, page, digests_of(blocks))
     if not found:
         return markdown
     lines = markdown.splitlines(keepends=True)
