@@ -11,7 +11,7 @@
 // en/forward-mode at 4x: one slice of 105 ms, 77 of them layout). Such a block is not asked: the width
 // of its widest line is measured on a canvas and compared with the width of its box, neither of
 // which lays out what is inside. When the browser draws the block, the guess gives way to the answer.
-// tests/browser/test_browser_reader.py checks every block is reached; `make bench`
+// tests/browser/test_browser_reader.py checks every block is reached, guesses included; `make bench`
 // (scripts/bench_pages.py) measures the time this takes in one task.
 (() => {
   const SLICE_MS = 8;  // of reading at a time: a slowed-down phone may take several times longer
