@@ -1,26 +1,28 @@
 // With Material's content.lazy (mkdocs.yml), a code block is set up (copy button; keyboard focus if
 // it scrolls sideways) only when it comes into view, which keeps long pages quick to load. Keyboard
 // users must still reach every block that scrolls sideways, also one they tab past before it was in
-// view: each block not set up yet becomes focusable if it scrolls, as Material would make it.
+// view: each block becomes focusable if it scrolls, as Material would make it.
 //
-// Whether a block scrolls is a question of layout. Asking about all blocks at once was a long task at
-// load (Lighthouse: 130-270 ms at 4x CPU slowdown), so blocks are asked about a few at a time, while
-// the browser is idle; those of an answer (<details>) when it opens.
-// Blocks far from the screen are not laid out (content-visibility in overrides/stylesheets/course.css),
-// and asking one of them made the browser lay it out inside this script (Chromium's trace of
-// en/forward-mode at 4x: one slice of 105 ms, 77 of them layout). Such a block is not asked: the width
-// of its widest line is measured on a canvas and compared with the width of its box, neither of
-// which lays out what is inside. When the browser draws the block, the guess gives way to the answer.
+// Whether a block scrolls is a question of layout, and asking it at the wrong moment makes the
+// browser lay the page out inside this script: asking every block at load was a long task
+// (Lighthouse: 130-270 ms at 4x CPU slowdown), and so was asking, a few at a time, blocks the browser
+// had not laid out yet (content-visibility in overrides/stylesheets/course.css; Chromium's trace of
+// en/forward-mode at 4x: one slice of 105 ms, 77 of them layout). So the browser tells us: a
+// ResizeObserver hears of each block's box right after the browser has laid it out, when reading its
+// size costs nothing, and again whenever it changes (drawn after being skipped, an answer opened,
+// the screen turned). A block the browser drew is answered on the spot. For one it skipped only the
+// box is known: its widest line is counted in characters, a few blocks at a time while the browser
+// is idle, and compared with the box; the block is answered exactly once the browser draws it.
 // tests/browser/test_browser_reader.py checks every block is reached, guesses included; `make bench`
 // (scripts/bench_pages.py) measures the time this takes in one task.
 (() => {
-  const SLICE_MS = 8;  // of reading at a time: a slowed-down phone may take several times longer
+  const SLICE_MS = 8;  // of counting at a time: a slowed-down phone may take several times longer
   const whenIdle = window.requestIdleCallback
     ? (run) => requestIdleCallback(run, { timeout: 1000 })
     : (run) => setTimeout(() => run({ didTimeout: true, timeRemaining: () => 0 }), 50);
-  // Laid out by the browser: not skipped by content-visibility (and not in a closed answer).
+  // Laid out by the browser: not skipped by content-visibility.
   const drawn = (code) => code.checkVisibility({ contentVisibilityAuto: true });
-  const ruler = document.createElement("canvas").getContext("2d");
+
   // The blocks that can be skipped sit directly in the article (course.css) and share one font and
   // padding: read from one the browser drew, since the style of a skipped one is not computed either.
   let drawnExample = null;
@@ -30,75 +32,110 @@
     }
     return getComputedStyle(drawnExample ?? code);
   };
-  // A guess for a block the browser skipped: its widest line, measured in its font on a canvas,
-  // against the room its box leaves for text (the box's own size needs no layout of its content).
-  // Lines within 2 px of the edge count as scrolling: a block that gets focus it does not need costs a
-  // Tab stop, one that misses it cannot be reached by keyboard.
-  const wouldScroll = (code) => {
-    const style = blockStyle(code);
+  // The width of one character of the code font, measured once per font on a canvas (ASCII only).
+  const ruler = document.createElement("canvas").getContext("2d");
+  const advances = new Map();
+  const advance = (style) => {
     // Not style.font: Chromium gives "" for it here (font-variant-ligatures: none cannot be said in it).
-    ruler.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
-    const widest = Math.max(...code.textContent.split("\n").map((line) => ruler.measureText(line).width));
-    const room = code.closest(".highlight").clientWidth
-      - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    return widest > room - 2;
+    const font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    if (!advances.has(font)) {
+      ruler.font = font;
+      advances.set(font, ruler.measureText("0".repeat(100)).width / 100);
+    }
+    return advances.get(font);
   };
-  // "yes", "no", "guess yes", "guess no"; not the blocks of a closed answer: measuring one made the
-  // browser lay out the whole hidden answer (up to 300 ms at 4x CPU slowdown), they are asked about
-  // when it opens.
-  const scrolls = (code) => {
-    if (!code.checkVisibility()) return "no";
-    if (drawn(code)) return code.scrollWidth > code.clientWidth ? "yes" : "no";
-    return wouldScroll(code) ? "guess yes" : "guess no";
+  // The columns a line takes in a monospace font: one per ASCII character, two per other character
+  // (a Chinese one takes two; no other character of ours is wider), eight per tab. Counted, not
+  // measured: measuring Chinese text on a canvas was slow (Chromium at 4x: 11-15 ms for the first
+  // character, a slice of 50-75 ms on nan-gradients/).
+  const columns = (line) => {
+    let count = 0;
+    for (const character of line) count += character === "\t" ? 8 : character.charCodeAt(0) < 128 ? 1 : 2;
+    return count;
   };
-  // <html data-code-focus="pending|done">: whether blocks are still waiting to be asked about (the
+  // A guess for a block the browser skipped, from the width of its box. It errs towards scrolling (two
+  // columns per Chinese character, lines within 2 px of the edge): a block that gets focus it does
+  // not need costs a Tab stop until it is drawn, one that misses it cannot be reached by keyboard.
+  const wouldScroll = (code, boxWidth) => {
+    const style = blockStyle(code);
+    const widest = advance(style) * Math.max(...code.textContent.split("\n").map(columns));
+    return widest > boxWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 2;
+  };
+
+  // Focus is only ever taken back from a block this script made focusable on a guess, and never from
+  // the block the reader is on.
+  const guessedFocusable = new WeakSet();
+  // Material takes focus away from every block it sets up on a screen with no hover (a phone), also
+  // from one that scrolls: given back here, for a reader with a keyboard on a tablet or phone.
+  const scrollsNow = new WeakMap();
+  const keeper = new MutationObserver((records) => {
+    for (const { target: code } of records) {
+      if (!code.hasAttribute("tabindex") && scrollsNow.get(code)) code.tabIndex = 0;
+    }
+  });
+  const answer = (code, scrolls, guess) => {
+    scrollsNow.set(code, scrolls);
+    if (guess) code.dataset.codeFocusGuess = "";
+    else delete code.dataset.codeFocusGuess;
+    if (scrolls && !code.hasAttribute("tabindex")) {
+      code.tabIndex = 0;
+      if (guess) guessedFocusable.add(code);
+    } else if (!scrolls && guessedFocusable.has(code) && document.activeElement !== code) {
+      code.removeAttribute("tabindex");
+      guessedFocusable.delete(code);
+    }
+  };
+
+  // <html data-code-focus="pending|done">: whether blocks are still waiting for an answer (the
   // browser tests wait for "done" before their accessibility checks).
-  let unfinished = 0;
-  const state = () => { document.documentElement.dataset.codeFocus = unfinished > 0 ? "pending" : "done"; };
-  const inTurn = (blocks) => {
-    const waiting = [...blocks];
-    unfinished += 1;
-    state();
-    const next = (deadline) => {
-      // All the reading first, then the writing: a write between two reads would make the browser
-      // lay the page out again for the second one.
-      const answers = [];
-      // A page that is never idle still gets there: after a second's wait, a slice runs anyway.
-      const until = performance.now() + (deadline.didTimeout ? SLICE_MS : Math.min(deadline.timeRemaining(), SLICE_MS));
-      while (waiting.length > 0 && performance.now() < until) {
-        const code = waiting.shift();
-        if (code.isConnected && !code.hasAttribute("tabindex")) answers.push([code, scrolls(code)]);
-      }
-      for (const [code, answer] of answers) {
-        if (answer.endsWith("yes")) code.tabIndex = 0;
-        // Asked again when the browser draws the block.
-        if (answer.startsWith("guess")) code.dataset.codeFocusGuess = "";
-      }
-      if (waiting.length > 0) {
-        whenIdle(next);
-      } else {
-        unfinished -= 1;
-        state();
-      }
-    };
-    whenIdle(next);
+  let unheard = new Set();  // observed blocks the observer has not reported yet
+  const toCount = new Map();  // skipped block -> width of its box
+  const state = () => {
+    document.documentElement.dataset.codeFocus = unheard.size + toCount.size > 0 ? "pending" : "done";
   };
-  const blocksIn = (root) => root.querySelectorAll("pre > code:not([tabindex])");
-  document$.subscribe(() => inTurn(blocksIn(document)));
-  document.addEventListener("toggle", (event) => {
-    if (event.target.open) inTurn(blocksIn(event.target));
-  }, true);
-  // Fired on a block's box when the browser starts or stops skipping it (it does not bubble): a drawn
-  // block replaces the guess with the answer, when the browser is next idle. Focus is never taken
-  // from the block the reader is on (tabbing to a block is one way it gets drawn).
-  document.addEventListener("contentvisibilityautostatechange", (event) => {
-    const code = event.target.querySelector("pre > code[data-code-focus-guess]");
-    if (event.skipped || code === null) return;
-    delete code.dataset.codeFocusGuess;
-    whenIdle(() => {
-      if (!code.isConnected || !drawn(code)) return;
-      if (code.scrollWidth > code.clientWidth) code.tabIndex = 0;
-      else if (document.activeElement !== code) code.removeAttribute("tabindex");
-    });
-  }, true);
+  let counting = false;
+  const count = (deadline) => {
+    // A page that is never idle still gets there: after a second's wait, a slice runs anyway.
+    const until = performance.now() + (deadline.didTimeout ? SLICE_MS : Math.min(deadline.timeRemaining(), SLICE_MS));
+    for (const [code, boxWidth] of toCount) {
+      if (performance.now() >= until) break;
+      toCount.delete(code);
+      if (code.isConnected) answer(code, wouldScroll(code, boxWidth), true);
+    }
+    counting = toCount.size > 0;
+    if (counting) whenIdle(count);
+    state();
+  };
+
+  const observer = new ResizeObserver((entries) => {
+    // Right after layout: reading sizes here lays nothing out. All the reading first, then the
+    // writing, so that no write makes the browser lay the page out again for the next read.
+    const answers = [];
+    for (const entry of entries) {
+      const code = entry.target.querySelector(":scope > pre > code");
+      unheard.delete(entry.target);
+      toCount.delete(code);
+      // No box: in a closed answer. The observer reports it again when the answer opens.
+      if (code === null || entry.contentRect.width === 0) continue;
+      if (drawn(code)) answers.push([code, code.scrollWidth > code.clientWidth]);
+      else toCount.set(code, entry.contentRect.width);
+    }
+    for (const [code, scrolls] of answers) answer(code, scrolls, false);
+    if (toCount.size > 0 && !counting) {
+      counting = true;
+      whenIdle(count);
+    }
+    state();
+  });
+  // Every page, also after Material's instant navigation: the boxes of the page's code blocks.
+  document$.subscribe(() => {
+    observer.disconnect();
+    keeper.disconnect();
+    toCount.clear();
+    const blocks = [...document.querySelectorAll(".highlight > pre > code")];
+    unheard = new Set(blocks.map((code) => code.parentElement.parentElement));
+    for (const box of unheard) observer.observe(box);
+    for (const code of blocks) keeper.observe(code, { attributes: true, attributeFilter: ["tabindex"] });
+    state();
+  });
 })();
