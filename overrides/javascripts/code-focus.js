@@ -88,10 +88,12 @@
 
   // <html data-code-focus="pending|done">: whether blocks are still waiting for an answer (the
   // browser tests wait for "done" before their accessibility checks).
-  let unheard = new Set();  // observed blocks the observer has not reported yet
+  // The observer reports every block it was given in its first call, in the next frame (a block
+  // removed from the page before that, as the playground's examples, is not reported at all).
+  let heard = false;
   const toCount = new Map();  // skipped block -> width of its box
   const state = () => {
-    document.documentElement.dataset.codeFocus = unheard.size + toCount.size > 0 ? "pending" : "done";
+    document.documentElement.dataset.codeFocus = !heard || toCount.size > 0 ? "pending" : "done";
   };
   let counting = false;
   const count = (deadline) => {
@@ -113,7 +115,6 @@
     const answers = [];
     for (const entry of entries) {
       const code = entry.target.querySelector(":scope > pre > code");
-      unheard.delete(entry.target);
       toCount.delete(code);
       // No box: in a closed answer. The observer reports it again when the answer opens.
       if (code === null || entry.contentRect.width === 0) continue;
@@ -121,6 +122,7 @@
       else toCount.set(code, entry.contentRect.width);
     }
     for (const [code, scrolls] of answers) answer(code, scrolls, false);
+    heard = true;
     if (toCount.size > 0 && !counting) {
       counting = true;
       whenIdle(count);
@@ -133,9 +135,14 @@
     keeper.disconnect();
     toCount.clear();
     const blocks = [...document.querySelectorAll(".highlight > pre > code")];
-    unheard = new Set(blocks.map((code) => code.parentElement.parentElement));
-    for (const box of unheard) observer.observe(box);
-    for (const code of blocks) keeper.observe(code, { attributes: true, attributeFilter: ["tabindex"] });
+    for (const code of blocks) {
+      observer.observe(code.parentElement.parentElement);
+      keeper.observe(code, { attributes: true, attributeFilter: ["tabindex"] });
+    }
+    heard = blocks.length === 0;
+    // The observer reports in the next frame, before this timer; if every block left the page by
+    // then, there is nothing to wait for.
+    requestAnimationFrame(() => setTimeout(() => { heard = true; state(); }));
     state();
   });
 })();

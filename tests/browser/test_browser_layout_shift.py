@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from urllib.parse import urljoin
 
 import pytest
@@ -21,11 +22,25 @@ PHONE = {"viewport": {"width": 412, "height": 823}, "device_scale_factor": 1.75,
 MOST = 0.01
 
 
+def shifted(chromium, base_url, paths) -> dict[str, list[str]]:
+    """The pages of `paths` that moved more than MOST while loading, with what moved."""
+    return {path: [f"{shift['score']:.3f} at {shift['at']} ms: {', '.join(shift['moved'])}" for shift in shifts]
+            for path, shifts in browser_audit.layout_shifts(chromium, base_url, paths, PHONE).items()
+            if sum(shift["score"] for shift in shifts) > MOST}
+
+
 def test_no_page_moves_while_it_loads(chromium, base_url, pages):
-    moved = {path or "(home)": [f"{shift['score']:.3f} at {shift['at']} ms: {', '.join(shift['moved'])}" for shift in shifts]
-             for path, shifts in browser_audit.layout_shifts(chromium, base_url, pages, PHONE).items()
-             if sum(shift["score"] for shift in shifts) > MOST}
-    assert moved == {}, f"layout shifts above {MOST} while loading:\n" + "\n".join(
+    """A page that moved is loaded twice more, and fails if it moves again. The causes found so far
+    moved their page in every load; on a busy machine, a load now and then is drawn half-parsed and
+    moves once (the same build: 1 of 4 runs of this test in one slow hour, each time another page;
+    none in 40 runs in a quiet one). Such a shift is reported as a warning, not dismissed unseen."""
+    first = shifted(chromium, base_url, pages)
+    again = [shifted(chromium, base_url, list(first)) for _ in range(2)] if first else []
+    moved = {path or "(home)": shifts for path, shifts in first.items() if any(path in loads for loads in again)}
+    for path, shifts in first.items():
+        if (path or "(home)") not in moved:
+            warnings.warn(f"{path or '(home)'} moved in one load of three: {'; '.join(shifts)}", stacklevel=1)
+    assert moved == {}, f"layout shifts above {MOST} while loading, in two loads of three or more:\n" + "\n".join(
         f"{path}: {'; '.join(shifts)}" for path, shifts in moved.items())
 
 
