@@ -179,8 +179,10 @@ def test_every_code_block_that_scrolls_sideways_takes_keyboard_focus(chromium, b
 
 
 def test_a_guessed_block_is_asked_again_when_the_browser_draws_it(desktop, base_url):
-    """A guess of code-focus.js that turns out wrong is corrected when the block is drawn: planted
-    here on a block far below the first screen, given focus it does not need."""
+    """A block the script guessed about is answered once it is drawn: its mark goes, and a block that
+    does not scroll loses the focus it was given (here planted on a block far below the first screen).
+    Taking it away is done by the script for its own guesses, and by Material for any block it sets
+    up; what is checked is what the reader gets."""
     page = desktop.new_page()
     page.goto(urljoin(base_url, "en/errors/"), wait_until="load")
     page.wait_for_function("document.documentElement.dataset.codeFocus === 'done'", timeout=15000)
