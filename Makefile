@@ -46,8 +46,10 @@ write: setup-build ## writer mode: serve one language (LANGUAGE=zh) without draw
 build: setup-build ## build the static site, every language, into site/ (strict: a warning is an error)
 	$(PYTHON) scripts/build_site.py --site-dir site
 
+# Two processes (pytest-xdist): one runs the browser tests, the other the rest, file by file; a test
+# marked `alone` runs while the other process waits (tests/parallel.py).
 test: setup ## run every test: page code blocks, snippets, hooks, the strict build, the workflows
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 outputs: setup ## rewrite the outputs shown under code blocks with what the code prints, then show the diff
 	-$(PYTHON) -m pytest docs --update-outputs -q

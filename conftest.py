@@ -50,8 +50,9 @@ from markdown_blocks import (  # noqa: E402
     parse_blocks,
 )
 
-# pytester runs the harness on small pages in tests/test_harness.py.
-pytest_plugins = ["pytester"]
+# pytester runs the harness on small pages in tests/test_harness.py; parallel shares the tests between
+# the two processes of `make test` (tests/parallel.py).
+pytest_plugins = ["pytester", "parallel"]
 
 DOCS = ROOT / "docs"
 UPDATES = pytest.StashKey[list]()
@@ -75,6 +76,9 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    for option in ("--update-outputs", "--record-versions"):
+        if config.getoption(option) and getattr(config.option, "numprocesses", None):
+            raise pytest.UsageError(f"{option} writes files from one process: run it without -n")
     config.stash[UPDATES] = []
     if config.getoption("--record-versions"):
         config.stash[RECORDS] = {}

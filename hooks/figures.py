@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -101,21 +102,22 @@ def last_drawn(script: Path, cache: Path) -> Path | None:
 
 
 def build_figures(snippets: Path = SNIPPETS, cache: Path = CACHE) -> dict[str, Path]:
-    """Draw what is not cached; return {svg file name: cached path} of every figure."""
+    """Draw what is not cached, two scripts at a time (each is a process of its own); return
+    {svg file name: cached path} of every figure."""
     cache.mkdir(parents=True, exist_ok=True)
     figures: dict[str, Path] = {}
     with open(cache / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the other language's build may be drawing the same figures
-        for script in figure_scripts(snippets):
-            outdir = cache / f"{script.stem}-{input_hash(script, snippets)}"
-            if not outdir.is_dir():
-                if writer_mode():
-                    outdir = last_drawn(script, cache)
-                    if outdir is None:
-                        continue
-                else:
-                    run_script(script, outdir, snippets)
-            for svg in sorted(outdir.glob("*.svg")):
+        drawn = {script: cache / f"{script.stem}-{input_hash(script, snippets)}" for script in figure_scripts(snippets)}
+        missing = {script: outdir for script, outdir in drawn.items() if not outdir.is_dir()}
+        if writer_mode():
+            drawn.update({script: last_drawn(script, cache) for script in missing})
+        else:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                # list(): the first script that failed raises its PluginError here
+                list(pool.map(lambda script: run_script(script, missing[script], snippets), missing))
+        for script, outdir in drawn.items():
+            for svg in sorted(outdir.glob("*.svg")) if outdir else []:
                 if svg.name in figures:
                     raise PluginError(f"figures: two scripts write {svg.name}; the second is {_shown(script)}")
                 figures[svg.name] = svg

@@ -1,13 +1,15 @@
-"""Fixtures shared by the tests of tests/: the strict build of the site, made once per session."""
+"""Fixtures shared by the tests of tests/: the strict build of the site, made once per run."""
 
 from __future__ import annotations
 
+import fcntl
 import sys
 from pathlib import Path
 
 import pytest
 
 from markdown_blocks import ROOT
+from parallel import shared_folder
 from site_build import build
 
 # The shared helpers of the figure scripts (figure_style, autograd_graph), importable as the figure
@@ -16,10 +18,18 @@ sys.path.insert(0, str(ROOT / "snippets"))
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """The site built with `mkdocs build --strict` into a temporary folder."""
-    path = tmp_path_factory.mktemp("site")
-    result = build(path)
-    if result.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+def site(request, tmp_path_factory) -> Path:
+    """The site built with `mkdocs build --strict` into a temporary folder. Under `pytest -n` the
+    first worker to need it builds it into the folder the workers share, and the other one waits for
+    that build and uses it (or reports its failure)."""
+    folder = shared_folder(request.config) or tmp_path_factory.getbasetemp()
+    path, failure = folder / "site", folder / "site-build-failed.txt"
+    with open(folder / "site.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not path.is_dir() and not failure.exists():
+            result = build(path)
+            if result.returncode != 0:
+                failure.write_text(f"{result.stdout}\n{result.stderr}", encoding="utf-8")
+    if failure.exists():
+        pytest.fail(f"mkdocs build --strict failed:\n{failure.read_text(encoding='utf-8')}", pytrace=False)
     return path

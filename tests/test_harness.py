@@ -16,7 +16,7 @@ FENCE = "```"
 
 @pytest.fixture
 def project(pytester):
-    for name in ("conftest.py", "mkdocs.yml", "pyproject.toml", "hooks/markdown_blocks.py"):
+    for name in ("conftest.py", "mkdocs.yml", "pyproject.toml", "hooks/markdown_blocks.py", "tests/parallel.py"):
         target = pytester.path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, target)
@@ -356,3 +356,17 @@ def test_a_library_deprecation_is_hidden_but_the_pages_own_is_shown(project):
         ~~~
         """)
     run(project).assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("option", ["--update-outputs", "--record-versions=versions.json"])
+def test_options_that_write_files_refuse_two_processes(project, option):
+    page(project, """
+        # Page
+
+        ~~~python
+        print(1)
+        ~~~
+        """)
+    result = run(project, option, "-n", "2")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{option.split('=')[0]} writes files from one process: run it without -n*"])

@@ -73,6 +73,33 @@ def test_a_failing_script_stops_the_build_naming_it(tree):
         figures.build_figures(snippets, cache)
 
 
+# Notes that it has started, then waits for the other script to start: drawn one after the other,
+# the first of the two would wait in vain and fail.
+WAITS_FOR_THE_OTHER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    here = Path(__file__)
+    (here.parent.parent / f"{here.stem}.started").touch()
+    other = here.parent.parent / ("fig_b.started" if here.stem == "fig_a" else "fig_a.started")
+    deadline = time.monotonic() + 20
+    while not other.exists():
+        if time.monotonic() > deadline:
+            sys.exit("the other script has not started")
+        time.sleep(0.01)
+    (Path(sys.argv[1]) / f"{here.stem}.light.svg").write_text("<svg/>")
+    """
+)
+
+
+def test_two_scripts_are_drawn_side_by_side(tmp_path):
+    snippets = tmp_path / "snippets"
+    for name in ("a", "b"):
+        (snippets / name).mkdir(parents=True)
+        (snippets / name / f"fig_{name}.py").write_text(WAITS_FOR_THE_OTHER)
+    assert sorted(figures.build_figures(snippets, tmp_path / "cache")) == ["fig_a.light.svg", "fig_b.light.svg"]
+
+
 def test_a_script_that_writes_nothing_is_an_error(tree):
     snippets, cache = tree
     (snippets / "topic" / "fig_silent.py").write_text("print('forgot to save')\n")

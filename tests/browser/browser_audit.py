@@ -278,9 +278,10 @@ async (coloursOnly) => {
   // First the page as it loaded, as any other axe-based tool (Lighthouse) sees it: blocks far from
   // the screen are not rendered (content-visibility in overrides/stylesheets/course.css), and axe
   // reads wrong colours from some of them (it reported list items at 1.27:1 that are fine on
-  // screen). Outside code blocks, whose colours are checked on samples below.
+  // screen). Only the article: nothing else is ever skipped, and the runs below check all of the
+  // page as drawn. Outside code blocks, whose colours are checked on samples below.
   if (!coloursOnly) {
-    found.push(...serious(await run({include: [document], exclude: [["pre"]]},
+    found.push(...serious(await run({include: [[".md-content"]], exclude: [["pre"]]},
       {runOnly: COLOURS, resultTypes: ["violations"]})).map((v) => `as loaded: ${v}`));
   }
   // Then everything rendered, so that colours are read from what is drawn. Their colours were not

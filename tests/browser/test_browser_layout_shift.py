@@ -11,7 +11,8 @@ import pytest
 
 import browser_audit
 
-pytestmark = pytest.mark.build
+# alone: a busy processor beside it delays what it measures (tests/parallel.py).
+pytestmark = [pytest.mark.build, pytest.mark.alone]
 
 # Lighthouse's phone (its mobile default, a Moto G Power): what a reader's first visit is scored on.
 # Its user agent too: with a desktop one, this Chromium lays the page out late enough that a late

@@ -62,8 +62,10 @@ def test_search_index_waits_for_the_reader_and_is_in_the_page_language(desktop, 
         return [url for url in requested if "search_index" in url or "/workers/search." in url]
 
     assert search_files() == [], "the search index or its worker fetched before any search"
-    page.locator("input.md-search__input").focus()
-    page.wait_for_load_state("networkidle")
+    # Wait for both requests: "networkidle" was reached at load, so waiting for it again returns at once.
+    with page.expect_request(lambda r: "/workers/search." in r.url), page.expect_request(lambda r: "search_index" in r.url):
+        page.locator("input.md-search__input").focus()
+    page.wait_for_timeout(500)  # a second fetch of either would be counted below
     found = search_files()
     assert [url for url in found if "search_index" in url] == [index]
     assert len([url for url in found if "/workers/search." in url]) == 1, found

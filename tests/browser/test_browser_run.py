@@ -48,8 +48,10 @@ def run_block(page, index: int, language: str, timeout: float = 30_000) -> tuple
     bar = page.locator(f".run-bar[data-for='{index}']")
     bar.get_by_role("button", name=RUN_LABEL[language], exact=True).click()
     output = page.locator(f".run-output[data-for='{index}']")
+    # Attached, not visible: the state is what is waited for, and a block below the first section may
+    # be scrolled out again and skipped by the browser (content-visibility) before the run ends.
     output.locator("xpath=self::*[@data-state='done' or @data-state='error' or @data-state='stopped']").wait_for(
-        timeout=timeout)
+        state="attached", timeout=timeout)
     assert block.is_visible()
     return output.get_attribute("data-state"), output.locator("pre").text_content()
 
