@@ -63,7 +63,8 @@ def test_search_index_waits_for_the_reader_and_is_in_the_page_language(desktop, 
 
     assert search_files() == [], "the search index or its worker fetched before any search"
     # Wait for both requests: "networkidle" was reached at load, so waiting for it again returns at once.
-    with page.expect_request(lambda r: "/workers/search." in r.url), page.expect_request(lambda r: "search_index" in r.url):
+    with (page.expect_request(lambda request: "/workers/search." in request.url),
+          page.expect_request(lambda request: "search_index" in request.url)):
         page.locator("input.md-search__input").focus()
     page.wait_for_timeout(500)  # a second fetch of either would be counted below
     found = search_files()
