@@ -1,9 +1,9 @@
 """How `make test` shares the tests between two processes (pytest-xdist: `-n 2 --dist loadfile`).
 
-* The browser tests run in one process, in the order collected: each of them keeps about a processor
-  busy, the page sweep both, so two at once would only slow both down. The other process takes the
-  remaining test files one by one (a file's tests stay together: some share a fixture made once per
-  file).
+* The browser tests run in one process, in the order collected: Chromium keeps more than one core busy
+  for each of them (both, for the page sweep and the layout-shift test), so two at once would only slow
+  both down. The other process takes the remaining test files one by one (a file's tests stay
+  together: some share a fixture made once per file).
 * A test marked `@pytest.mark.alone` measures how pages behave over time, and a busy processor
   beside it would change what it measures: while it runs, no other test runs. Every test holds a lock
   file of the run's temporary folder (both processes share it) for its whole run, setup and teardown
