@@ -112,12 +112,13 @@ def build_figures(snippets: Path = SNIPPETS, cache: Path = CACHE) -> dict[str, P
         missing = {script: outdir for script, outdir in drawn.items() if not outdir.is_dir()}
         if writer_mode():
             drawn.update({script: last_drawn(script, cache) for script in missing})
+            drawn = {script: outdir for script, outdir in drawn.items() if outdir is not None}  # never drawn
         else:
             with ThreadPoolExecutor(max_workers=2) as pool:
                 # list(): the first script that failed raises its PluginError here
                 list(pool.map(lambda script: run_script(script, missing[script], snippets), missing))
         for script, outdir in drawn.items():
-            for svg in sorted(outdir.glob("*.svg")) if outdir else []:
+            for svg in sorted(outdir.glob("*.svg")):
                 if svg.name in figures:
                     raise PluginError(f"figures: two scripts write {svg.name}; the second is {_shown(script)}")
                 figures[svg.name] = svg
