@@ -16,6 +16,23 @@ import matplotlib
 matplotlib.use("svg")
 
 import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+import yaml  # noqa: E402
+
+
+def site_languages(config: Path = Path(__file__).resolve().parent.parent / "mkdocs.yml") -> tuple[str, ...]:
+    """The site's languages, default first, from where the site reads them: extra.alternate."""
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    # mkdocs.yml holds MkDocs' own tags (!!python/name, !ENV); the languages need none of them.
+    Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    extra = yaml.load(config.read_text(encoding="utf-8"), Loader=Loader)["extra"]
+    return tuple(entry["lang"] for entry in extra["alternate"])
+
+
+# For save_figure(..., languages=LANGUAGES): one figure per language of the site.
+LANGUAGES = site_languages()
 
 # Colours chosen for at least 4.5:1 contrast against each background.
 THEMES = {
@@ -63,8 +80,18 @@ def apply_theme(name: str) -> dict:
     return theme
 
 
-def save_figure(name: str, draw: Callable[[dict], "plt.Figure"], outdir: Path | None = None) -> list[Path]:
+def save_figure(
+    name: str,
+    draw: Callable[..., "plt.Figure"],
+    outdir: Path | None = None,
+    languages: tuple[str, ...] | None = None,
+) -> list[Path]:
     """Draw the figure once per theme and save ``<outdir>/<name>.<theme>.svg``.
+
+    A figure whose labels are words passes ``languages``: then ``draw(theme, lang)`` is called once
+    per language and theme, and saves ``<name>.<lang>.<theme>.svg`` (the zh page shows the ``.zh.``
+    files). Without it ``draw(theme)`` draws one figure for every language: code names, math and
+    numbers only.
 
     ``outdir`` defaults to the first command-line argument, which is how the build calls a script.
     """
@@ -73,13 +100,15 @@ def save_figure(name: str, draw: Callable[[dict], "plt.Figure"], outdir: Path | 
             raise SystemExit(f"usage: python {sys.argv[0]} OUTPUT_DIR")
         outdir = Path(sys.argv[1])
     outdir.mkdir(parents=True, exist_ok=True)
+    variants = [(f"{name}.{lang}", (lang,)) for lang in languages] if languages else [(name, ())]
     written = []
-    for theme_name in THEMES:
-        with plt.rc_context():
-            theme = apply_theme(theme_name)
-            fig = draw(theme)
-            path = outdir / f"{name}.{theme_name}.svg"
-            fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
-            plt.close(fig)
-        written.append(path)
+    for stem, extra in variants:
+        for theme_name in THEMES:
+            with plt.rc_context():
+                theme = apply_theme(theme_name)
+                fig = draw(theme, *extra)
+                path = outdir / f"{stem}.{theme_name}.svg"
+                fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+                plt.close(fig)
+            written.append(path)
     return written
