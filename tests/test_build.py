@@ -31,6 +31,14 @@ def test_every_page_is_built_in_both_languages(site):
         assert (site / "en" / folder / "index.html").exists(), f"no English page for {name}"
 
 
+def test_every_address_of_the_site_of_2026_12_07_still_answers(site):
+    """Pages may move (then a redirect page stands at the old address), never vanish."""
+    listed = (ROOT / "tests" / "addresses-2026-12-07.txt").read_text(encoding="utf-8").split()
+    assert len(listed) > 40
+    missing = [address for address in listed if not (site / address.strip("/") / "index.html").is_file()]
+    assert missing == []
+
+
 def test_nothing_is_loaded_from_another_host(site):
     assert foreign_loads(site) == []
 
