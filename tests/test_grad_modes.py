@@ -400,16 +400,19 @@ def test_figure_script_uses_the_functions_the_page_shows():
         text = (ROOT / "docs" / page).read_text(encoding="utf-8")
         for region in ("data", "manual", "optim", "plot"):
             assert f'--8<-- "snippets/grad_modes/training_loop.py:{region}"' in text
-        assert "figures/loss_curve.light.svg#only-light" in text
-        assert "figures/loss_curve.dark.svg#only-dark" in text
+        lang = page.split("/")[0]
+        assert f"figures/loss_curve.{lang}.light.svg#only-light" in text
+        assert f"figures/loss_curve.{lang}.dark.svg#only-dark" in text
         assert '("w.grad = None every step", losses), ("never zeroed", losses_acc)' in text
 
 
 def test_published_figure_has_both_curves(site):
     # Determinism and both themes: tests/test_figures.py.
     for theme in ("light", "dark"):
-        svg = (site / "figures" / f"loss_curve.{theme}.svg").read_text(encoding="utf-8")
-        assert "never zeroed" in svg and "every step" in svg
+        en = (site / "figures" / f"loss_curve.en.{theme}.svg").read_text(encoding="utf-8")
+        zh = (site / "figures" / f"loss_curve.zh.{theme}.svg").read_text(encoding="utf-8")
+        assert "never zeroed" in en and "every step" in en
+        assert "从不清零" in zh and "每步" in zh
 
 
 def test_zeroing_in_place_fails_before_the_first_backward():

@@ -58,13 +58,13 @@ def train_with_sgd(X, y, lr=0.1, steps=50):
 
 
 # --8<-- [start:plot]
-def plot_losses(ax, curves):
+def plot_losses(ax, curves, xlabel="step", ylabel="loss (mean squared error)"):
     """One line per (label, losses) pair, on a logarithmic loss axis."""
     for label, losses in curves:
         ax.plot(range(len(losses)), losses, label=label)
     ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss (mean squared error)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.grid(True, which="major")
     # The legend sits above the axes, clear of the curves.
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
