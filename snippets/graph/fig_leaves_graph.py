@@ -1,44 +1,29 @@
-"""Figure: the graph recorded for z = ((a * b + b.exp()) * c).sum(), drawn from z.grad_fn.
+"""Figure: the numbers that flow through the graph of z = (a * b + b) * c, from a real backward pass.
 
-Two leaves that require gradients (a, b) and one constant (c). The constant has no node: the
-MulBackward0 that uses it lists ``(None, 0)`` in its ``next_functions``; a dashed box marks that slot.
+a = 3 and b = 2 require gradients; c = 4 is a constant, so it has no node (its slot in the
+next_functions of z's MulBackward0 is None) and no arrow. u = a * b = 6, s = u + b = 8, z = s * c = 32.
+b is used twice: the arrows out of it carry 12 (through u) and 4 (straight into s), and b.grad = 16.
 """
 
 import torch
 
-from autograd_graph import draw_graph, read_graph
 from figure_style import save_figure
+from flow_graph import draw_flow, torch_flow
 
-TITLE = "z = ((a * b + b.exp()) * c).sum()"
-
-
-def recorded_graph():
-    a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    b = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
-    c = torch.tensor([3.0, 2.0, 1.0])
-    z = ((a * b + b.exp()) * c).sum()
-    return read_graph(z, leaf_names={id(a): "a", id(b): "b"})
+NAME = "leaves_flow"
+TITLE = "z = (a * b + b) * c,   c = 4"
 
 
-def draw(graph, theme):
-    fig = draw_graph(graph, theme, TITLE, "z  (grad_fn)")
-    ax = fig.axes[0]
-    # The constant's slot in MulBackward0.next_functions, which draw_graph leaves out.
-    mul = graph.labels.index("MulBackward0")
-    y = -(graph.depths[mul] + 1)
-    ax.text(1.2, y - 1, "c\n(None, 0)", ha="center", va="center", fontsize=10, color=theme["text"],
-            bbox={"boxstyle": "round,pad=0.4", "facecolor": theme["background"],
-                  "edgecolor": theme["text"], "linestyle": "--"})
-    ax.annotate("", xy=(1.0, y - 0.72), xytext=(0.3, y - 0.25),
-                arrowprops={"arrowstyle": "-|>", "color": theme["text"], "linestyle": "--"})
-    left, right = ax.get_xlim()
-    ax.set_xlim(left, max(right, 1.9))
-    # Wider than draw_graph's default, so that two AccumulateGrad boxes side by side do not overlap.
-    _, height = fig.get_size_inches()
-    fig.set_size_inches(2.1 * (ax.get_xlim()[1] - ax.get_xlim()[0]), height)
-    return fig
+def recorded_flow():
+    a = torch.tensor(3.0, requires_grad=True)
+    b = torch.tensor(2.0, requires_grad=True)
+    c = torch.tensor(4.0)
+    u = a * b
+    s = u + b
+    z = s * c
+    return torch_flow(z, {"a": a, "b": b, "u": u, "s": s, "z": z})
 
 
 if __name__ == "__main__":
-    graph = recorded_graph()
-    save_figure("leaves_graph", lambda theme: draw(graph, theme))
+    flow = recorded_flow()
+    save_figure(NAME, lambda theme, lang: draw_flow(flow, theme, lang, TITLE), languages=("zh", "en"))
