@@ -1,19 +1,23 @@
-"""Figure: sin(x) and the derivative autograd computes for it, on [0, 2π].
+"""Figure: sin(x) and x.grad, the derivative autograd computes for it, on [0, 2π].
 
-The computation and the drawing are the regions of sin_derivative.py that the page shows.
+The figure is drawn by running sin_derivative.py, the very code the page shows, under the theme
+(the build's backend is "svg", so its plt.show() displays nothing). Its labels are code names
+("sin(x)", "x.grad", "x"), so one figure serves both languages.
 """
+
+import runpy
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 
 from figure_style import save_figure
-from sin_derivative import plot_sin_and_derivative, sin_and_derivative
+
+SCRIPT = Path(__file__).with_name("sin_derivative.py")
 
 
 def draw(theme):
-    x, y, dydx = sin_and_derivative()
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    plot_sin_and_derivative(ax, x, y, dydx)
-    return fig
+    runpy.run_path(str(SCRIPT), run_name="__main__")
+    return plt.gcf()
 
 
 if __name__ == "__main__":
