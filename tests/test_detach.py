@@ -1,31 +1,108 @@
-"""Claims of docs/detach.*.md that the page's printed outputs do not show by themselves."""
+"""Rules stated on docs/<lang>/detach.md, tried on the cases that break rules.
+
+The page's own blocks show the running example (y = x * x; u = y.detach(); z = u * x). These tests
+try each general sentence on what the page does not show: a constant, a scalar, grad mode off
+(no_grad, inference_mode, set_grad_enabled(False)), create_graph=True, a graph that saved nothing.
+"""
 
 import numpy as np
 import pytest
 import torch
 
+LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation"
+NUMPY = r"Can't call numpy\(\) on Tensor that requires grad"
 
-def test_detach_then_clone_is_independent():
+
+@pytest.mark.parametrize("x", [torch.arange(4.0), torch.tensor(3.0), torch.randn(2, 3, generator=torch.Generator().manual_seed(0))])
+def test_the_gradient_through_a_detached_square_is_u_and_without_detach_it_is_three_x_squared(x):
+    x = x.clone().requires_grad_(True)
+    y = x * x
+    u = y.detach()
+    (u * x).sum().backward()
+    assert torch.equal(x.grad, u)
+    x.grad = None
+    (y * x).sum().backward()  # the graph of y is untouched by detach()
+    torch.testing.assert_close(x.grad, 3 * x.detach() ** 2)
+
+
+def test_a_detached_tensor_requires_no_grad_has_no_grad_fn_and_is_a_leaf_even_from_a_constant():
+    for y in [torch.arange(3.0, requires_grad=True) * 2, torch.arange(3.0)]:
+        u = y.detach()
+        assert not u.requires_grad and u.grad_fn is None and u.is_leaf
+
+
+def test_detach_shares_storage_and_detach_clone_does_not():
     b = torch.ones(3, requires_grad=True) * 2
-    c = b.detach().clone()
+    c = b.detach()
     c[0] = 100.0
-    assert torch.equal(b.detach(), torch.full((3,), 2.0))
+    assert b[0].item() == 100.0
+    copy = b.detach().clone()
+    copy[1] = 7.0
+    assert b[1].item() == 2.0
 
 
 def test_dot_data_hides_the_change_and_gives_a_wrong_gradient():
     a = torch.ones(3, requires_grad=True)
     b = a.exp()
-    b.data.mul_(0)  # no error: the version counter is not bumped
+    b.data.mul_(0)  # no error: the version number is not bumped
     b.sum().backward()
     assert torch.equal(a.grad, torch.zeros(3))  # should have been e^1
-    assert not torch.allclose(a.grad, torch.exp(torch.ones(3)))
 
 
-def test_leaf_update_needs_no_grad():
+def test_an_in_place_change_through_detach_of_a_tensor_that_saved_nothing_does_not_raise():
+    # The warning box says "can make backward() fail": only when the original was saved.
+    a = torch.ones(3, requires_grad=True)
+    b = a * 2  # MulBackward0 by a constant saves no tensor of b
+    b.detach().mul_(0)
+    b.sum().backward()
+    assert torch.equal(a.grad, torch.full((3,), 2.0))
+
+
+def test_an_in_place_change_to_a_leaf_that_requires_grad_raises_while_grad_mode_is_on():
     w = torch.ones(3, requires_grad=True)
     (w * 2).sum().backward()
-    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
+    with pytest.raises(RuntimeError, match=LEAF_IN_PLACE):
         w -= 0.1 * w.grad
+
+
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode", "set_grad_enabled(False)", "w.detach()"])
+def test_an_in_place_change_to_a_leaf_works_while_grad_mode_is_off_or_on_w_detach(mode):
+    w = torch.ones(3, requires_grad=True)
+    (w * w).sum().backward()
+    if mode == "no_grad":
+        with torch.no_grad():
+            w -= 0.1 * w.grad
+    elif mode == "inference_mode":
+        with torch.inference_mode():
+            w -= 0.1 * w.grad
+    elif mode == "set_grad_enabled(False)":
+        with torch.set_grad_enabled(False):
+            w -= 0.1 * w.grad
+    else:
+        w.detach().sub_(0.1 * w.grad)
+    torch.testing.assert_close(w.detach(), torch.full((3,), 0.8))
+    # Still an ordinary leaf that requires grad, even after the update under inference_mode.
+    assert w.is_leaf and w.requires_grad and not w.is_inference()
+    (w * w).sum().backward()
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_results_of_a_block_with_grad_mode_off_record_no_graph_even_from_a_leaf_that_requires_grad(mode):
+    w = torch.ones(3, requires_grad=True)
+    with mode():
+        s = w * 2
+        assert not torch.is_grad_enabled()
+    assert not s.requires_grad and s.grad_fn is None
+    assert torch.is_grad_enabled()
+    assert s.is_inference() == (mode is torch.inference_mode)
+
+
+def test_a_no_grad_result_is_a_constant_in_later_differentiated_computations():
+    w = torch.ones(3, requires_grad=True)
+    with torch.no_grad():
+        s = w * 2
+    (w * s).sum().backward()
+    assert torch.equal(w.grad, s)
 
 
 def test_no_grad_as_decorator():
@@ -40,42 +117,92 @@ def test_no_grad_as_decorator():
     assert torch.is_grad_enabled()
 
 
-def test_inference_tensors():
+def test_inference_tensors_cannot_be_saved_for_backward_but_a_clone_or_no_grad_can():
     w = torch.ones(3, requires_grad=True)
     with torch.inference_mode():
         t = w * 2
-    # No version counter (the bookkeeping inference mode skips).
+    # No version number (the bookkeeping inference mode skips).
     with pytest.raises(RuntimeError, match="Inference tensors do not track version counter"):
         t._version
-    # Raised in the forward computation, when the product needs to save t.
     with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
         w * t
-    # An operation that saves nothing goes through.
+    # An operation that saves nothing goes through: "saved" is the condition, not "used".
     (w + t).sum().backward()
     assert torch.equal(w.grad, torch.ones(3))
-    # No in-place change outside inference mode.
     with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode is not allowed"):
         t.add_(1)
-    # The fix named by the message: a clone is an ordinary tensor.
     assert not t.clone().is_inference()
-    # no_grad does not make inference tensors.
-    with torch.no_grad():
-        s = w * 2
-    assert not s.is_inference()
+    w.grad = None
+    (w * t.clone()).sum().backward()
+    assert torch.equal(w.grad, t)
+    assert t.detach().is_inference()  # detach() does not turn it back into an ordinary tensor
 
 
-def test_numpy_conversions():
+def test_numpy_raises_for_a_leaf_and_a_non_leaf_that_require_grad_while_grad_mode_is_on():
     x = torch.linspace(0.0, 1.0, 3, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"Can't call numpy\(\) on Tensor that requires grad"):
-        x.numpy()  # the leaf as well, not only y
-    y = x * x
-    y.sum().backward()
-    x.grad.numpy()  # .grad does not require grad
+    for t in (x, x * x):
+        with pytest.raises(RuntimeError, match=NUMPY):
+            t.numpy()
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_numpy_of_a_tensor_that_requires_grad_works_while_grad_mode_is_off(mode):
+    # Why the page says "while grad mode is on (the default)".
+    x = torch.linspace(0.0, 1.0, 3, requires_grad=True)
+    with mode():
+        assert np.array_equal(x.numpy(), np.array([0.0, 0.5, 1.0], dtype=np.float32))
+
+
+def test_detach_numpy_shares_memory_and_copy_does_not():
+    x = torch.linspace(0.0, 1.0, 3, requires_grad=True)
     shared = x.detach().numpy()
     copied = x.detach().numpy().copy()
-    assert np.shares_memory(shared, x.detach().numpy())
     shared[0] = 7.0
-    assert x[0].item() == 7.0  # visible in the tensor
+    assert x[0].item() == 7.0
     assert copied[0] == 0.0
-    forced = x.numpy(force=True)
-    assert np.array_equal(forced, np.array([7.0, 0.5, 1.0], dtype=np.float32))
+    assert np.array_equal(x.numpy(force=True), np.array([7.0, 0.5, 1.0], dtype=np.float32))
+
+
+def test_x_grad_after_an_ordinary_backward_requires_no_grad_and_converts():
+    x = torch.linspace(0.0, 1.0, 3, requires_grad=True)
+    (x * x).sum().backward()
+    assert not x.grad.requires_grad
+    assert np.array_equal(x.grad.numpy(), np.array([0.0, 1.0, 2.0], dtype=np.float32))
+
+
+def test_x_grad_after_backward_with_create_graph_requires_grad_and_numpy_raises():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="reference cycle"):
+        (x**3).sum().backward(create_graph=True)
+    assert x.grad.requires_grad and x.grad.grad_fn is not None
+    with pytest.raises(RuntimeError, match=NUMPY):
+        x.grad.numpy()
+    assert np.array_equal(x.grad.detach().numpy(), np.array([3.0, 12.0], dtype=np.float32))
+    x.grad = None
+
+
+def test_a_gradient_from_autograd_grad_with_create_graph_requires_grad_even_for_a_graph_that_saved_nothing():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = torch.autograd.grad((x**3).sum(), x, create_graph=True)
+    assert g.requires_grad
+    # x.sum() saves nothing: its gradient (ones) does not depend on x, so it requires no grad.
+    (ones,) = torch.autograd.grad(x.sum(), x, create_graph=True)
+    assert not ones.requires_grad
+    ones.numpy()
+
+
+def test_exercise_1_half_detached_by_hand():
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x * x
+    (y.detach() * x + y).backward()
+    u = 4.0
+    assert x.grad.item() == u + 2 * 2.0 == 8.0
+
+
+def test_exercise_2_a_constant_times_a_tensor_that_requires_grad_requires_grad():
+    w = torch.ones(2, requires_grad=True)
+    b = (w * 3).detach()
+    d = b * w
+    assert d.requires_grad and d.grad_fn is not None
+    d.sum().backward()
+    assert torch.equal(w.grad, b)
