@@ -1,34 +1,98 @@
-"""Claims of docs/sin-derivative.*.md that the page's own outputs do not show, and its figure script."""
+"""Claims of docs/<lang>/sin-derivative.md that its outputs do not show, its plotting code run as a learner
+runs it, and its figure script."""
 
+import json
+import os
+import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-SNIPPETS = ROOT / "snippets" / "sin_plot"
-FIGURE_SCRIPT = SNIPPETS / "fig_sin_derivative.py"
+from markdown_blocks import ROOT, chains_of, expand_includes, parse_blocks
+
+SNIPPET = ROOT / "snippets" / "sin_plot" / "sin_derivative.py"
+FIGURE_SCRIPT = ROOT / "snippets" / "sin_plot" / "fig_sin_derivative.py"
+PAGES = {language: ROOT / "docs" / language / "sin-derivative.md" for language in ("zh", "en")}
 NUMPY_MESSAGE = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+INCLUDE = '--8<-- "snippets/sin_plot/sin_derivative.py:plot"'
 
-sys.path.insert(0, str(SNIPPETS))
-from sin_derivative import sin_and_derivative  # noqa: E402
-
-
-@pytest.mark.parametrize("n", [2, 50, 200, 1001])
-def test_autograd_derivative_equals_torch_cos_bit_for_bit(n):
-    x, y, dydx = sin_and_derivative(n)
-    assert x.shape == y.shape == dydx.shape == (n,)
-    assert x[0].item() == 0.0 and x[-1].item() == pytest.approx(2 * torch.pi)
-    assert torch.equal(dydx, torch.cos(x))
-    assert not (x.requires_grad or y.requires_grad or dydx.requires_grad)
+# What the learner's process reports once the page's code has run (appended by the test, not shown).
+REPORT = """
+import json as _json, matplotlib as _mpl, matplotlib.pyplot as _plt
+_ax = _plt.gcf().axes[0]
+print(_json.dumps({"backend": _mpl.get_backend(),
+                   "lines": [(l.get_label(), len(l.get_xdata())) for l in _ax.lines]}))
+"""
 
 
-def test_float64_derivative_equals_torch_cos_bit_for_bit():
-    x = torch.linspace(0, 2 * torch.pi, 333, dtype=torch.float64, requires_grad=True)
-    torch.sin(x).sum().backward()
-    assert torch.equal(x.grad, torch.cos(x.detach()))
+# --- the plotting code, run as a learner runs it -------------------------------------------------
+
+
+def learner_environment(config_dir: Path) -> dict:
+    """The environment of a learner's script on a machine without a display: no backend chosen by us
+    (the harness sets none either; MPLBACKEND, DISPLAY and WAYLAND_DISPLAY removed), and a fresh
+    matplotlib config folder, so no matplotlibrc of this machine picks the backend."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "DISPLAY", "WAYLAND_DISPLAY")}
+    env["MPLCONFIGDIR"] = str(config_dir)
+    return env
+
+
+def run_as_learner(code: str, config_dir: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], env=learner_environment(config_dir), cwd=config_dir,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def config_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("mplconfig")
+
+
+def plotting_chains(language: str) -> list[list]:
+    """The page's chains of blocks that use matplotlib, each cut after its first block that does."""
+    chains = []
+    for chain in chains_of(parse_blocks(PAGES[language])):
+        for n, block in enumerate(chain.blocks):
+            if "matplotlib" in expand_includes(block.code):
+                chains.append(chain.blocks[: n + 1])
+                break
+    return chains
+
+
+@pytest.mark.parametrize("language", PAGES)
+def test_the_page_plots_only_through_the_included_snippet_and_one_demonstrated_error(language):
+    chains = plotting_chains(language)
+    assert [[b.raises for b in chain][-1] for chain in chains] == ["RuntimeError", None]
+    assert chains[1][-1].code.strip() == INCLUDE and len(chains[1]) == 1
+
+
+@pytest.mark.parametrize("language", PAGES)
+def test_the_plotting_block_run_as_a_script_without_a_backend_set_exits_0_and_draws_sin_and_x_grad(
+        language, config_dir):
+    (block,) = plotting_chains(language)[1]
+    code = expand_includes(block.code)
+    assert "matplotlib.use" not in code and code.rstrip().endswith("plt.show()")
+    result = run_as_learner(code + REPORT, config_dir)
+    assert result.returncode == 0, result.stderr
+    # Headless, matplotlib falls back to Agg by itself, and plt.show() then returns quietly.
+    assert result.stderr == ""
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    if sys.platform.startswith("linux"):
+        assert report["backend"].lower() == "agg"
+    assert report["lines"] == [["sin(x)", 200], ["x.grad", 200]]
+
+
+@pytest.mark.parametrize("language", PAGES)
+def test_plt_plot_of_tensors_that_require_grad_fails_in_a_learners_script_with_the_numpy_message(
+        language, config_dir):
+    chain = plotting_chains(language)[0]
+    result = run_as_learner("\n".join(expand_includes(b.code) for b in chain), config_dir)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == f"RuntimeError: {NUMPY_MESSAGE}"
+    assert "plt.plot(x, y)" in chain[-1].code
 
 
 def test_matplotlib_goes_through_np_asarray_which_calls_numpy():
@@ -38,48 +102,105 @@ def test_matplotlib_goes_through_np_asarray_which_calls_numpy():
     assert str(err.value) == NUMPY_MESSAGE
 
 
-def test_detach_and_numpy_share_memory_with_the_leaf():
+# --- x.grad and detach ---------------------------------------------------------------------------
+
+
+def test_x_grad_requires_no_grad_after_a_plain_backward_even_with_retain_graph():
+    for options in ({}, {"retain_graph": True}):
+        x = torch.linspace(0, 1, 4, requires_grad=True)
+        torch.sin(x).sum().backward(**options)
+        assert not x.grad.requires_grad and x.grad.grad_fn is None
+        x.grad.numpy()
+
+
+def test_x_grad_requires_grad_after_backward_with_create_graph_and_numpy_refuses_it():
     x = torch.linspace(0, 1, 4, requires_grad=True)
-    x_np = x.detach().numpy()
-    assert np.shares_memory(x_np, x.detach().numpy())
-    x_np[0] = 5.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the reference-cycle notice of create_graph=True
+        torch.sin(x).sum().backward(create_graph=True)
+    assert x.grad.requires_grad
+    with pytest.raises(RuntimeError) as err:
+        x.grad.numpy()
+    assert str(err.value) == NUMPY_MESSAGE
+    assert torch.equal(x.grad.detach(), torch.cos(x.detach()))
+
+
+def test_a_gradient_from_autograd_grad_requires_grad_only_with_create_graph():
+    x = torch.linspace(0, 1, 4, requires_grad=True)
+    (plain,) = torch.autograd.grad(torch.sin(x).sum(), x)
+    (graphed,) = torch.autograd.grad(torch.sin(x).sum(), x, create_graph=True)
+    assert not plain.requires_grad and graphed.requires_grad
+
+
+def test_detach_shares_memory_with_the_leaf_and_copies_nothing():
+    x = torch.linspace(0, 1, 4, requires_grad=True)
+    d = x.detach()
+    assert d.data_ptr() == x.data_ptr() and not d.requires_grad
+    d.numpy()[0] = 5.0
     assert x[0].item() == 5.0
-    assert x.detach().clone().data_ptr() != x.data_ptr()
 
 
-def test_numpy_float64_grid_into_a_float32_linear_layer_fails():
-    grid = torch.tensor(np.linspace(0, 2 * np.pi, 200)).reshape(200, 1)
-    with pytest.raises(RuntimeError, match="mat1 and mat2 must have the same dtype"):
-        torch.nn.Linear(1, 1)(grid)
+# --- the derivative ------------------------------------------------------------------------------
 
 
-def test_from_numpy_shares_memory_and_tensor_copies():
-    grid = np.linspace(0, 1, 5)
-    assert np.shares_memory(torch.from_numpy(grid).numpy(), grid)
-    assert not np.shares_memory(torch.tensor(grid).numpy(), grid)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("n", [2, 50, 200, 1001])
+def test_the_gradient_of_the_sum_equals_torch_cos_exactly(n, dtype):
+    x = torch.linspace(0, 2 * torch.pi, n, dtype=dtype, requires_grad=True)
+    torch.sin(x).sum().backward()
+    assert torch.equal(x.grad, torch.cos(x.detach()))
 
 
-def test_published_figure_has_the_autograd_curve(site):
-    # Determinism and both themes: tests/test_figures.py.
-    for theme in ("light", "dark"):
-        assert "from autograd" in (site / "figures" / f"sin_derivative.{theme}.svg").read_text(encoding="utf-8")
+def test_the_gradient_equals_torch_cos_exactly_with_the_default_cpu_kernels_too():
+    code = ("import torch; x = torch.linspace(0, 2 * torch.pi, 1001, requires_grad=True); "
+            "torch.sin(x).sum().backward(); print(torch.equal(x.grad, torch.cos(x.detach())))")
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "True", result.stderr
 
 
-def test_figure_script_uses_the_functions_the_page_shows():
-    source = FIGURE_SCRIPT.read_text(encoding="utf-8")
-    assert "from sin_derivative import plot_sin_and_derivative, sin_and_derivative" in source
-    for page in ("zh/sin-derivative.md", "en/sin-derivative.md"):
-        text = (ROOT / "docs" / page).read_text(encoding="utf-8")
-        assert '--8<-- "snippets/sin_plot/sin_derivative.py:derivative"' in text
-        assert '--8<-- "snippets/sin_plot/sin_derivative.py:plot"' in text
+def test_ones_like_weights_give_the_same_gradient_as_the_sum():
+    a = torch.linspace(0, 2 * torch.pi, 200, requires_grad=True)
+    torch.sin(a).sum().backward()
+    b = torch.linspace(0, 2 * torch.pi, 200, requires_grad=True)
+    y = torch.sin(b)
+    y.backward(torch.ones_like(y))
+    assert torch.equal(a.grad, b.grad)
+
+
+def test_sin_backward_multiplies_any_incoming_gradient_by_cos_x():
+    gen = torch.Generator().manual_seed(0)
+    x = (10 * torch.randn(300, generator=gen)).requires_grad_()
+    y = torch.sin(x)
+    upstream = torch.randn(300, generator=gen)
+    assert torch.equal(y.grad_fn(upstream), upstream * torch.cos(x.detach()))
+
+
+def test_the_gradient_of_a_running_sum_adds_each_inputs_derivatives():
+    gen = torch.Generator().manual_seed(1)
+    u = torch.randn(200, generator=gen, dtype=torch.float64).requires_grad_()
+    torch.cumsum(torch.sin(u), dim=0).sum().backward()
+    counts = torch.arange(200, 0, -1, dtype=torch.float64)
+    torch.testing.assert_close(u.grad, counts * torch.cos(u.detach()))
+
+
+# --- the figure ----------------------------------------------------------------------------------
+
+
+def test_both_pages_show_the_snippet_and_the_figure_it_draws():
+    assert "runpy.run_path(str(SCRIPT)" in FIGURE_SCRIPT.read_text(encoding="utf-8")
+    for text in (path.read_text(encoding="utf-8") for path in PAGES.values()):
+        assert INCLUDE in text
         assert "figures/sin_derivative.light.svg#only-light" in text
         assert "figures/sin_derivative.dark.svg#only-dark" in text
 
 
-def test_sin_backward_saves_x_and_multiplies_the_incoming_gradient_by_cos_x():
-    gen = torch.Generator().manual_seed(0)
-    x = (10 * torch.randn(300, generator=gen)).requires_grad_()
-    y = torch.sin(x)
-    assert torch.equal(y.grad_fn._saved_self, x)
-    upstream = torch.randn(300, generator=gen)
-    assert torch.equal(y.grad_fn(upstream), upstream * torch.cos(x.detach()))
+def test_the_figure_script_draws_both_curves_in_both_themes(tmp_path):
+    from figures import run_script
+
+    run_script(FIGURE_SCRIPT, tmp_path / "out")
+    svgs = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert svgs == ["sin_derivative.dark.svg", "sin_derivative.light.svg"]
+    for name in svgs:
+        svg = (tmp_path / "out" / name).read_text(encoding="utf-8")
+        assert ">sin(x)</text>" in svg and ">x.grad</text>" in svg
