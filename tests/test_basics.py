@@ -1,6 +1,48 @@
-"""Claims of docs/basics.*.md that its printed outputs do not show."""
+"""Claims of docs/<lang>/basics.md that its printed outputs do not show, and its figure."""
 
+import importlib.util
+from pathlib import Path
+
+import pytest
 import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURE_SCRIPT = ROOT / "snippets" / "basics" / "fig_dot_graph.py"
+
+
+def load_figure_script():
+    spec = importlib.util.spec_from_file_location("fig_dot_graph", FIGURE_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- the nudge ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delta", [0.5, 0.125, 0.0625, -0.0625])
+def test_a_nudge_of_any_component_moves_y_by_the_slope_times_the_nudge_plus_two_delta_squared(delta):
+    # Zeros in the input included: x_0 = 0 has slope 0, and y still moves by 2·Δ².
+    x = torch.arange(4.0)
+    y = 2 * torch.dot(x, x)
+    for i in range(4):
+        nudged = x.clone()
+        nudged[i] += delta
+        change = (2 * torch.dot(nudged, nudged) - y).item()
+        assert change == pytest.approx(4 * x[i].item() * delta + 2 * delta**2, abs=1e-6)
+
+
+def test_the_smaller_the_nudge_the_closer_the_slope():
+    x = torch.arange(4.0)
+    gaps = []
+    for delta in [0.125, 0.0625, 0.03125]:
+        nudged = x.clone()
+        nudged[3] += delta
+        gaps.append(abs((2 * torch.dot(nudged, nudged) - 2 * torch.dot(x, x)).item() - 12 * delta))
+    assert gaps[0] > gaps[1] > gaps[2]
+
+
+# --- requires_grad and grad_fn --------------------------------------------------------------------
 
 
 def test_requires_grad_underscore_flips_a_flag_and_returns_the_same_tensor():
@@ -8,25 +50,79 @@ def test_requires_grad_underscore_flips_a_flag_and_returns_the_same_tensor():
     before = x._version
     same = x.requires_grad_(True)
     assert same is x and x.requires_grad
-    assert x._version == before  # not an in-place change of the data
+    assert x._version == before  # the data is not changed
 
 
-def test_a_real_in_place_operation_bumps_the_version_counter():
-    x = torch.arange(4.0)
-    before = x._version
-    x.add_(1)
-    assert x._version == before + 1
-
-
-def test_only_results_of_recorded_operations_carry_a_grad_fn():
+def test_a_tensor_made_by_us_has_no_grad_fn_and_its_results_do():
     x = torch.arange(4.0, requires_grad=True)
-    y = 2 * torch.dot(x, x)
+    s = torch.dot(x, x)
+    y = 2 * s
     assert x.grad_fn is None
-    assert y.grad_fn.name() == "MulBackward0"
-    assert y.grad_fn.next_functions[0][0].name() == "DotBackward0"
-    assert (2 * torch.dot(x.detach(), x.detach())).grad_fn is None
+    assert (s.grad_fn.name(), y.grad_fn.name()) == ("DotBackward0", "MulBackward0")
+    assert y.grad_fn.next_functions[0][0] is s.grad_fn
+    assert [f.variable is x for f, _ in s.grad_fn.next_functions] == [True, True]
+    assert str(y) == "tensor(28., grad_fn=<MulBackward0>)"
 
 
-def test_the_lessons_out_14_is_what_torch_prints():
-    x = torch.arange(4.0).requires_grad_(True)
-    assert str(2 * torch.dot(x, x)) == "tensor(28., grad_fn=<MulBackward0>)"
+@pytest.mark.parametrize(
+    "operation",
+    [lambda x: x > 1, lambda x: x == 2, lambda x: x.argmax(), lambda x: x.argsort()],
+    ids=["greater", "equal", "argmax", "argsort"],
+)
+def test_a_non_differentiable_result_of_a_tensor_that_requires_grad_records_nothing(operation):
+    x = torch.arange(4.0, requires_grad=True)
+    result = operation(x)
+    assert not result.requires_grad and result.grad_fn is None
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode], ids=["no_grad", "inference_mode"])
+def test_nothing_is_recorded_when_recording_is_off(mode):
+    x = torch.arange(4.0, requires_grad=True)
+    with mode():
+        y = 2 * torch.dot(x, x)
+    assert not y.requires_grad and y.grad_fn is None
+
+
+def test_a_differentiable_operation_with_zero_slope_still_records_a_node():
+    # The condition is "differentiable", not "changes y": round and sign are recorded, slope 0.
+    x = torch.arange(4.0, requires_grad=True)
+    for result in (x.round(), x.sign()):
+        assert result.requires_grad and result.grad_fn is not None
+        result.sum().backward()
+        assert torch.equal(x.grad, torch.zeros(4))
+        x.grad = None
+
+
+def test_integer_tensors_cannot_require_grad():
+    with pytest.raises(RuntimeError, match="floating point and complex"):
+        torch.arange(4, requires_grad=True)
+
+
+# --- backpropagation ------------------------------------------------------------------------------
+
+
+def test_backward_starts_from_one_and_gives_the_sum_of_the_two_paths():
+    x = torch.arange(4.0, requires_grad=True)
+    (2 * torch.dot(x, x)).backward()
+    first = x.grad.clone()
+    x.grad = None
+    (2 * torch.dot(x, x)).backward(torch.tensor(1.0))
+    assert torch.equal(first, x.grad)
+    assert torch.equal(first, 2 * x.detach() + 2 * x.detach())
+
+
+def test_the_figure_shows_the_numbers_of_the_real_backward_pass():
+    flow = load_figure_script().recorded_flow()
+    assert [(n.name, n.op, n.value, n.grad) for n in flow.nodes] == [
+        ("x", "AccumulateGrad", "[0, 1, 2, 3]", "[0, 4, 8, 12]"),
+        ("s", "DotBackward0", "14", "2"),
+        ("y", "MulBackward0", "28", "1"),
+    ]
+    assert [e.grad for e in flow.edges] == ["[0, 2, 4, 6]", "[0, 2, 4, 6]", "2"]
+
+
+def test_the_page_shows_the_flow_figure_in_its_own_language():
+    for lang in ("zh", "en"):
+        text = (ROOT / "docs" / lang / "basics.md").read_text(encoding="utf-8")
+        for theme in ("light", "dark"):
+            assert f"figures/dot_flow.{lang}.{theme}.svg#only-{theme}" in text
