@@ -1,4 +1,4 @@
-"""The lesson's control-flow function: a loop and a branch that depend on the input's values.
+"""D2L §2.5's control-flow function: a loop and a branch that depend on the input's values.
 
 Shown on docs/control-flow.*.md (region ``f``), used by fig_piecewise.py and
 tests/test_control_flow.py.

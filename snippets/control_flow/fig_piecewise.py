@@ -1,4 +1,4 @@
-"""Figure: the lesson's f(a) on scalars a in [-1, 1] (0 left out), and the derivative autograd gives.
+"""Figure: D2L's control-flow f(a) on scalars a in [-1, 1] (0 left out), and the derivative autograd gives.
 
 On each interval where the loop runs the same number of times and the same branch is taken,
 f(a) = k * a, so autograd's derivative is the constant k: a staircase on a log scale.
@@ -7,7 +7,23 @@ f(a) = k * a, so autograd's derivative is the constant k: a staircase on a log s
 import torch
 
 from control_flow import f
-from figure_style import save_figure
+from figure_style import LANGUAGES, save_figure
+
+WORDS = {
+    # Plain text, no $...$: mathtext's fonts have no Chinese glyphs.
+    "zh": {
+        "title": "每一段上 f(a) = k·a：a > 0 时 k = 2ⁿ，a < 0 时 k = 100·2ⁿ",
+        "negative": "a < 0：f(a) < 0",
+        "positive": "a > 0：f(a) > 0",
+        "slope": "斜率 k（a.grad）",
+    },
+    "en": {
+        "title": r"$f(a) = k\,a$ on each piece:   $k = 2^n$ ($a > 0$),   $k = 100\cdot 2^n$ ($a < 0$)",
+        "negative": r"$a < 0$: $f(a) < 0$",
+        "positive": r"$a > 0$: $f(a) > 0$",
+        "slope": r"slope $k$ (a.grad)",
+    },
+}
 
 POINTS_PER_SIDE = 600
 SMALLEST = 0.05  # |a| below this only adds ever narrower steps near 0 (f(0) never returns)
@@ -40,9 +56,10 @@ def pieces(xs, ys, slopes):
             start = i
 
 
-def draw(theme):
+def draw(theme, lang):
     import matplotlib.pyplot as plt
 
+    words = WORDS[lang]
     xs, values, slopes = sample()
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 6.2), sharex=True)
     negative, positive = theme["lines"][1], theme["lines"][0]
@@ -52,8 +69,8 @@ def draw(theme):
     for px, _, k in pieces(xs, values, slopes):
         bottom.plot(px, [k] * len(px), color=negative if px[0] < 0 else positive, linewidth=2.2)
         if px[-1] - px[0] > 0.1:
-            exponent = round(torch.log2(torch.tensor(k / 100 if px[0] < 0 else k)).item())
-            label = rf"$100\cdot 2^{{{exponent}}}$" if px[0] < 0 else rf"$2^{{{exponent}}}$"
+            # The slope autograd gave on this piece, as a number.
+            label = f"{k:.0f}"
             bottom.annotate(
                 label,
                 ((px[0] + px[-1]) / 2, k),
@@ -67,13 +84,13 @@ def draw(theme):
 
     top.set_yscale("log")
     top.set_ylabel(r"$|f(a)|$")
-    top.set_title(r"$f(a) = k\,a$ on each piece:   $k = 2^n$ ($a > 0$),   $k = 100\cdot 2^n$ ($a < 0$)")
-    top.text(-0.55, 3e5, r"$a < 0$: $f(a) < 0$", color=negative, ha="center")
-    top.text(0.55, 2.6e3, r"$a > 0$: $f(a) > 0$", color=positive, ha="center")
+    top.set_title(words["title"])
+    top.text(-0.55, 3e5, words["negative"], color=negative, ha="center")
+    top.text(0.55, 2.6e3, words["positive"], color=positive, ha="center")
     top.set_ylim(5e2, 8e5)
 
     bottom.set_yscale("log")
-    bottom.set_ylabel(r"$df/da$  (a.grad)")
+    bottom.set_ylabel(words["slope"])
     bottom.set_xlabel(r"$a$")
     bottom.set_ylim(5e2, 1e7)
     for axes in (top, bottom):
@@ -85,4 +102,4 @@ def draw(theme):
 
 
 if __name__ == "__main__":
-    save_figure("piecewise", draw)
+    save_figure("piecewise", draw, languages=LANGUAGES)
