@@ -1,10 +1,9 @@
-"""Claims of docs/graph-and-leaves.*.md that its printed outputs do not show, and its figure."""
+"""Claims of docs/<lang>/graph-and-leaves.md that its printed outputs do not show, and its figure."""
 
 from __future__ import annotations
 
 import importlib.util
 import warnings
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -23,83 +22,108 @@ def load_figure_script():
     return module
 
 
+def example():
+    a = torch.tensor(3.0, requires_grad=True)
+    b = torch.tensor(2.0, requires_grad=True)
+    c = torch.tensor(4.0)
+    u = a * b
+    s = u + b
+    return a, b, c, u, s, s * c
+
+
 # --- the figure -----------------------------------------------------------------------------------
 
 
-def test_figure_graph_has_the_nodes_and_edges_the_page_describes():
-    graph = load_figure_script().recorded_graph()
-    assert graph.labels == [
-        "SumBackward0",
-        "MulBackward0",
-        "AddBackward0",
-        "MulBackward0",
-        "ExpBackward0",
-        "AccumulateGrad\na",
-        "AccumulateGrad\nb",
+def test_the_figure_shows_the_numbers_the_page_computes_by_hand():
+    flow = load_figure_script().recorded_flow()
+    assert [(n.name, n.op, n.value, n.grad) for n in flow.nodes] == [
+        ("a", "AccumulateGrad", "3", "8"),
+        ("b", "AccumulateGrad", "2", "16"),
+        ("u", "MulBackward0", "6", "4"),
+        ("s", "AddBackward0", "8", "4"),
+        ("z", "MulBackward0", "32", "1"),
     ]
-    assert sum(graph.edges.values()) == 7
-    assert all(count == 1 for count in graph.edges.values())
-    into = Counter(end for (_, end), count in graph.edges.items() for _ in range(count))
-    assert into[graph.labels.index("AccumulateGrad\na")] == 1
-    assert into[graph.labels.index("AccumulateGrad\nb")] == 2  # b is used by a * b and by b.exp()
-    # The constant c has no node: only the two leaves that require grad are drawn.
-    assert sum(label.startswith("AccumulateGrad") for label in graph.labels) == 2
+    edges = {(flow.nodes[e.source].name, flow.nodes[e.target].name): e.grad for e in flow.edges}
+    assert edges == {("a", "u"): "8", ("b", "u"): "12", ("u", "s"): "4", ("b", "s"): "4", ("s", "z"): "4"}
 
 
-def test_constant_is_none_in_next_functions():
-    a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    b = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
-    c = torch.tensor([3.0, 2.0, 1.0])
-    z = ((a * b + b.exp()) * c).sum()
-    mul_c = z.grad_fn.next_functions[0][0]
-    assert mul_c.next_functions[1] == (None, 0)
+def test_the_page_shows_the_flow_figure_in_its_own_language():
+    for lang in ("zh", "en"):
+        text = (ROOT / "docs" / lang / "graph-and-leaves.md").read_text(encoding="utf-8")
+        for theme in ("light", "dark"):
+            assert f"figures/leaves_flow.{lang}.{theme}.svg#only-{theme}" in text
 
 
-def test_published_figure_shows_the_leaves_and_the_constant(site):
-    # Determinism and both themes: tests/test_figures.py.
-    for theme in ("light", "dark"):
-        text = (site / "figures" / f"leaves_graph.{theme}.svg").read_text(encoding="utf-8")
-        assert "AccumulateGrad" in text and "(None, 0)" in text, theme
+# --- next_functions -------------------------------------------------------------------------------
+
+
+def test_a_constant_is_none_in_next_functions_and_has_no_accumulate_grad():
+    a, b, c, u, s, z = example()
+    assert z.grad_fn.next_functions[1] == (None, 0)
+    leaves = set()
+    todo = [z.grad_fn]
+    while todo:
+        node = todo.pop()
+        if node is None:
+            continue
+        if hasattr(node, "variable"):
+            leaves.add(id(node.variable))
+        todo.extend(f for f, _ in node.next_functions)
+    assert leaves == {id(a), id(b)}
+
+
+def test_a_leaf_that_requires_grad_is_an_accumulate_grad_only_once_it_is_used():
+    a = torch.tensor(3.0, requires_grad=True)
+    acc = (a * 2).grad_fn.next_functions[0][0]
+    assert acc.name() == "torch::autograd::AccumulateGrad" and acc.variable is a
+    assert a.grad_fn is None  # the leaf itself carries no grad_fn
 
 
 # --- leaves ---------------------------------------------------------------------------------------
 
 
-def test_results_computed_from_constants_only_are_leaves():
+def test_results_computed_from_constants_only_are_leaves_without_grad():
     c = torch.tensor([3.0, 2.0, 1.0])
     d = c * 2 + 1
     assert d.is_leaf and not d.requires_grad and d.grad_fn is None
-
-
-def test_grad_of_a_leaf_that_needs_no_grad_is_none_without_warning():
-    c = torch.tensor([3.0, 2.0, 1.0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert c.grad is None
+        assert d.grad is None  # no warning for a leaf
 
 
-@pytest.mark.parametrize("convert", [lambda w: w * 1, lambda w: w.double(), lambda w: w.to("meta")],
-                         ids=["times-one", "double", "other-device"])
-def test_conversions_make_a_new_non_leaf(convert):
+@pytest.mark.parametrize("convert", [lambda w: w.float(), lambda w: w.to("cpu"), lambda w: w.to(torch.float32)],
+                         ids=["float", "to-cpu", "to-float32"])
+def test_a_conversion_that_changes_nothing_returns_the_leaf_itself(convert):
+    w = torch.ones(3, requires_grad=True)
+    assert convert(w) is w
+
+
+@pytest.mark.parametrize("convert", [lambda w: w * 1, lambda w: w.double(), lambda w: w.to("meta"), lambda w: w + 0],
+                         ids=["times-one", "double", "other-device", "plus-zero"])
+def test_an_operation_makes_a_new_non_leaf_even_if_it_changes_nothing(convert):
     w = torch.ones(3, requires_grad=True)
     v = convert(w)
     assert v is not w and not v.is_leaf and v.grad_fn is not None
 
 
-@pytest.mark.parametrize("convert", [lambda w: w * 1, lambda w: w.double()], ids=["times-one", "double"])
-def test_gradient_goes_to_the_original_leaf_not_the_converted_tensor(convert):
-    w = torch.ones(3, requires_grad=True)
-    v = convert(w)
-    v.sum().backward()
-    assert torch.equal(w.grad, torch.ones(3))
+def test_only_leaves_that_require_grad_get_a_grad():
+    a, b, c, u, s, z = example()
+    z.backward()
+    assert a.grad.item() == 8 and b.grad.item() == 16 and c.grad is None
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the non-leaf warning is shown on the page
-        assert v.grad is None
+        warnings.simplefilter("ignore")
+        assert u.grad is None and s.grad is None
 
 
-def test_converting_first_then_requiring_grad_gives_a_leaf():
-    w = torch.ones(3).double().requires_grad_()
-    assert w.is_leaf and w.dtype == torch.float64
+def test_one_input_that_requires_grad_is_enough_only_for_differentiable_operations_with_recording_on():
+    a = torch.tensor(3.0, requires_grad=True)
+    c = torch.tensor(4.0)
+    assert (a * c).requires_grad
+    assert not (a > c).requires_grad
+    with torch.no_grad():
+        assert not (a * c).requires_grad
+    with torch.inference_mode():
+        assert not (a * c).requires_grad
 
 
 def test_retain_grad_after_backward_is_too_late():
@@ -113,44 +137,71 @@ def test_retain_grad_after_backward_is_too_late():
 # --- saved tensors --------------------------------------------------------------------------------
 
 
-def test_sum_saves_no_tensor_and_mul_saves_both_inputs():
-    a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    b = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
-    assert count_saved_tensors(lambda: a.sum()) == 0
+def test_what_each_node_of_the_example_saves():
+    a = torch.tensor(3.0, requires_grad=True)
+    b = torch.tensor(2.0, requires_grad=True)
+    c = torch.tensor(4.0)
     assert count_saved_tensors(lambda: a * b) == 2
-    assert count_saved_tensors(lambda: b.exp()) == 1
-
-
-def test_mul_by_a_constant_saves_only_the_constant():
-    s = torch.tensor([1.0, 2.0, 3.0], requires_grad=True) * 1
-    c = torch.tensor([3.0, 2.0, 1.0])
+    assert count_saved_tensors(lambda: a + b) == 0
+    s = a * b + b
     m = s * c
-    assert m.grad_fn._saved_self is None
-    assert torch.equal(m.grad_fn._saved_other, c)
+    assert m.grad_fn._saved_self is None and torch.equal(m.grad_fn._saved_other, c)
 
 
-def test_exp_saves_its_own_output():
-    b = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
-    v = b.exp()
-    assert torch.equal(v.grad_fn._saved_result, v)
+def test_a_nodes_saved_tensors_are_freed_right_after_it_runs_not_when_backward_finishes():
+    a, b, c, u, s, z = example()
+    mul_ab, mul_c = u.grad_fn, z.grad_fn
+    seen = {}
+
+    def probe(node):
+        try:
+            node._saved_self
+            return "kept"
+        except RuntimeError:
+            return "freed"
+
+    # A hook on s runs after z's node and before u's node.
+    s.register_hook(lambda grad: seen.update(mul_c=probe_other(mul_c), mul_ab=probe(mul_ab)))
+
+    def probe_other(node):
+        try:
+            node._saved_other
+            return "kept"
+        except RuntimeError:
+            return "freed"
+
+    z.backward()
+    assert seen == {"mul_c": "freed", "mul_ab": "kept"}
+    assert probe(mul_ab) == "freed"
 
 
-# --- integer and complex tensors ------------------------------------------------------------------
+def test_retain_graph_keeps_the_saved_tensors_for_a_second_backward():
+    a, b, c, u, s, z = example()
+    z.backward(retain_graph=True)
+    z.backward()
+    assert a.grad.item() == 16 and b.grad.item() == 32
 
 
-@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.uint8, torch.bool])
-def test_non_float_tensors_cannot_require_grad(dtype):
-    with pytest.raises(RuntimeError, match="floating point"):
-        torch.zeros(4, dtype=dtype).requires_grad_()
-    with pytest.raises(RuntimeError, match="floating point and complex"):
-        torch.zeros(4, dtype=dtype, requires_grad=True)
+@pytest.mark.parametrize("make", [lambda a, b: a + b, lambda a, b: (a + b).sum()], ids=["add", "sum"])
+def test_a_graph_whose_nodes_saved_nothing_can_be_walked_again_and_accumulates(make):
+    a = torch.tensor([3.0], requires_grad=True)
+    b = torch.tensor([2.0], requires_grad=True)
+    y = make(a, b).sum()
+    y.backward()
+    y.backward()
+    assert a.grad.item() == 2 and b.grad.item() == 2
 
 
-def test_complex_tensors_can_require_grad_despite_the_wording():
-    x = torch.arange(4).to(torch.complex64).requires_grad_()
-    assert x.requires_grad and x.is_leaf
+def test_a_graph_whose_nodes_saved_tensors_cannot_be_walked_again():
+    a, b, c, u, s, z = example()
+    z.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        z.backward()
 
 
-def test_the_float_fixes_work():
-    for x in [torch.arange(4.0, requires_grad=True), torch.arange(4, dtype=torch.float32, requires_grad=True)]:
-        assert x.requires_grad and x.is_leaf and x.dtype == torch.float32
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+def test_create_graph_keeps_the_graph_for_a_second_backward():
+    a, b, c, u, s, z = example()
+    z.backward(create_graph=True)
+    z.backward()
+    assert a.grad.item() == 16

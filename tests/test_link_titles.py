@@ -36,6 +36,7 @@ LANGUAGES = ("zh", "en")
 SHORT_FORMS = {
     "zh": {
         "forward-mode": "前向模式",
+        "graph-and-leaves": "计算图与叶子张量",
     },
     "en": {
         "forward-mode": "Forward mode",
