@@ -67,8 +67,8 @@ def test_math_is_rendered_at_build_time(site):
 def test_figures_are_generated_into_the_site(site):
     html = (site / "basics" / "index.html").read_text(encoding="utf-8")
     for variant in ("light", "dark"):
-        assert f"figures/dot_graph.{variant}.svg#only-{variant}" in html
-        svg = site / "figures" / f"dot_graph.{variant}.svg"
+        assert f"figures/dot_flow.zh.{variant}.svg#only-{variant}" in html
+        svg = site / "figures" / f"dot_flow.zh.{variant}.svg"
         assert svg.stat().st_size > 1000 and svg.read_text().lstrip().startswith("<?xml")
 
 

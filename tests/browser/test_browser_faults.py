@@ -26,12 +26,12 @@ FAULTS = {
     "console-error": ("</body>", '<script>console.error("broken on purpose"); notDefined();</script></body>'),
     "raw-tex": ("</h1>", r"</h1><p>导数 \(f'(x) = 2x\) 与 $$\frac{a}{b}$$</p>"),
     "empty-formula": ("</h1>", "</h1><p>一个空公式 <math></math>。</p>"),
-    "missing-light-figure": ("dot_graph.light.svg#only-light", "missing.light.svg#only-light"),
-    "missing-dark-figure": ("dot_graph.dark.svg#only-dark", "missing.dark.svg#only-dark"),
+    "missing-light-figure": ("dot_flow.zh.light.svg#only-light", "missing.light.svg#only-light"),
+    "missing-dark-figure": ("dot_flow.zh.dark.svg#only-dark", "missing.dark.svg#only-dark"),
     "both-figures-shown": ("</head>", '<style>img[src$="#only-dark"], a:has(> img[src$="#only-dark"])'
                                       ' { display: inline !important }</style></head>'),
     "language-link-to-home": ('href="../en/basics/" hreflang="en"', 'href="../en/" hreflang="en"'),
-    "low-contrast": ("</h1>", '</h1><p style="color: #bbb">浅灰色的字</p><img src="../figures/dot_graph.light.svg">'),
+    "low-contrast": ("</h1>", '</h1><p style="color: #bbb">浅灰色的字</p><img src="../figures/dot_flow.zh.light.svg">'),
     "too-wide-for-a-phone": ("</h1>", '</h1><div style="width: 1200px">一行很宽的内容</div>'),
 }
 
@@ -96,7 +96,7 @@ def test_a_missing_figure_is_reported_in_its_scheme_only(broken):
 
 
 def test_a_figure_shown_in_the_wrong_scheme_is_reported(broken):
-    assert broken["both-figures-shown"].figures == ["light: dot_graph.dark.svg#only-dark is shown in light mode"]
+    assert broken["both-figures-shown"].figures == ["light: dot_flow.zh.dark.svg#only-dark is shown in light mode"]
 
 
 def test_a_language_link_to_the_other_home_page_is_reported(broken):
