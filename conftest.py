@@ -55,6 +55,9 @@ from markdown_blocks import (  # noqa: E402
 pytest_plugins = ["pytester", "parallel"]
 
 DOCS = ROOT / "docs"
+# The pages' plotting blocks end with plt.show(), as a learner writes them: run here, they draw into
+# memory (matplotlib's Agg backend) instead of opening a window on a machine with a display.
+os.environ.setdefault("MPLBACKEND", "Agg")
 UPDATES = pytest.StashKey[list]()
 RECORDS = pytest.StashKey[dict]()
 

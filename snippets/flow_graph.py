@@ -192,7 +192,7 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
                  "edgecolor": theme["text"] if k == last else theme["lines"][0], "linewidth": 2 if k == last else 1}
         boxes.append(ax.text(0, 0, "\n".join(lines), ha="center", va="center", fontsize=10, bbox=style))
     label_style = {"boxstyle": "round,pad=0.15", "facecolor": theme["background"], "edgecolor": "none"}
-    labels = [ax.text(0, 0, e.grad, ha="center", va="center", fontsize=9, color=theme["lines"][1], bbox=label_style)
+    labels = [ax.text(0, 0, e.grad, ha="center", va="center", fontsize=9, color=theme["lines"][1], bbox=label_style, zorder=4)
               for e in flow.edges]
     fig.draw_without_rendering()  # sizes each box around its text
     box_size = [size(b.get_bbox_patch()) for b in boxes]
