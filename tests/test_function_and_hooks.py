@@ -549,3 +549,79 @@ def test_what_pack_returns_is_what_backward_gets_through_unpack():
         y = (x * x).sum()
     y.backward()
     assert torch.equal(x.grad, 2 * x.detach())
+
+
+# --- the conditions the page states ----------------------------------------------------------------
+
+
+def test_once_differentiable_with_a_constant_upstream_gradient_drops_its_term_silently():
+    x = torch.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+    loss = OnceSoftplus.apply(x).sum() + (x**3).sum()
+    (g,) = torch.autograd.grad(loss, x, create_graph=True)
+    assert g.grad_fn.name() == "AddBackward0"  # no error node: the upstream gradient of OnceSoftplus is 1
+    (h,) = torch.autograd.grad(g.sum(), x)  # no error either
+    s = torch.sigmoid(x.detach())
+    assert torch.equal(h, 6 * x.detach())
+    torch.testing.assert_close(
+        6 * x.detach() + s * (1 - s), torch.tensor([-11.8950, 0.2500, 12.1050]), atol=1e-4, rtol=0
+    )
+
+
+def test_gradgradcheck_catches_what_once_differentiable_lets_through():
+    x = torch.tensor([-2.0, 0.5, 2.0], dtype=torch.float64, requires_grad=True)
+    assert not gradgradcheck(lambda t: OnceSoftplus.apply(t).sum() + (t**3).sum(), (x,), raise_exception=False)
+
+
+def test_composite_functions_leave_the_nodes_of_their_parts():
+    import torch.nn.functional as F
+
+    a = torch.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    W = torch.ones(2, 3, requires_grad=True)
+    b = torch.zeros(2, requires_grad=True)
+    assert torch.square(a).grad_fn.name() == "PowBackward0"
+    assert F.linear(a, W, b).grad_fn.name() == "AddmmBackward0"
+    assert F.linear(a, W).grad_fn.name() == "MmBackward0"
+    assert F.normalize(a, dim=1).grad_fn.name() == "DivBackward0"
+
+
+def test_some_operations_have_no_derivative_formula():
+    x = torch.tensor([2.0, 3.0], requires_grad=True)
+    z = torch.special.zeta(x, torch.tensor(1.0))
+    with pytest.raises(NotImplementedError, match="the derivative for 'zeta' is not implemented"):
+        z.sum().backward()
+
+
+# torch.func.jvp imports forward_ad, which makes torch itself call the deprecated torch.jit.script.
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+def test_setup_context_is_needed_but_vmap_and_jvp_need_more():
+    x = torch.arange(1.0, 4.0)
+    ones = torch.ones(3)
+
+    class VmapDot(DotProduct):
+        generate_vmap_rule = True
+
+    assert torch.equal(torch.func.grad(lambda t: DotProduct.apply(t, t))(x), 2 * x)
+    with pytest.raises(RuntimeError, match="does not have vmap support"):
+        torch.func.vmap(lambda t: DotProduct.apply(t, t))(x.unsqueeze(1))
+    assert torch.equal(torch.func.vmap(lambda t: VmapDot.apply(t, t))(x.unsqueeze(1)), x**2)
+    with pytest.raises(NotImplementedError, match="You must implement the jvp function"):
+        torch.func.jvp(lambda t: VmapDot.apply(t, t), (x,), (ones,))
+    with pytest.raises(RuntimeError, match="does not have vmap support"):
+        torch.func.hessian(lambda t: DotProduct.apply(t, t))(x)
+    with pytest.raises(NotImplementedError, match="You must implement the jvp function"):
+        torch.func.hessian(lambda t: VmapDot.apply(t, t))(x)
+
+
+def test_masking_the_input_of_the_discarded_branch_fixes_the_softplus_gradient():
+    x = torch.tensor([-5.0, 0.0, 5.0, 100.0], requires_grad=True)
+    y = torch.where(x > 20, x, torch.log1p(torch.exp(torch.where(x > 20, 0.0, x))))
+    y.sum().backward()
+    assert torch.isfinite(x.grad).all()
+    torch.testing.assert_close(x.grad, torch.sigmoid(x.detach()))
+    torch.testing.assert_close(y.detach(), torch.nn.functional.softplus(x.detach()))
+
+
+def test_abs_at_zero_takes_neither_one_sided_slope():
+    x = torch.tensor([-1e-3, 0.0, 1e-3], requires_grad=True)
+    x.abs().sum().backward()
+    assert x.grad.tolist() == [-1.0, 0.0, 1.0]
