@@ -330,9 +330,11 @@ def test_a_leaf_gradient_is_the_sum_over_its_edges_as_the_figure_reads():
 
 def test_engine_graph_figure_shows_the_engine_nodes(site):
     # Determinism and both themes: tests/test_figures.py.
-    for theme in ("light", "dark"):
-        text = (site / "figures" / f"engine_graph.{theme}.svg").read_text(encoding="utf-8")
-        assert "log" in text and "sin" in text
+    for lang in ("zh", "en"):
+        for theme in ("light", "dark"):
+            text = (site / "figures" / f"engine_graph.{lang}.{theme}.svg").read_text(encoding="utf-8")
+            assert "log" in text and "sin" in text
+            assert ("局部导数" in text) == (lang == "zh")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,13 +2,19 @@
 
 Drawn from the engine's own nodes (``_parents``, ``_local_grads``, ``data``, ``grad``) after one
 backward: every box shows a node's value v and its gradient g = df/d(node); every arrow points
-from an input to the node computed from it and is labelled with the local derivative.
+from an input to the node computed from it and is labelled with the local derivative. The title's
+words are in the page's language: one figure per language (engine_graph.<lang>.<theme>.svg).
 """
 
 from engine import Value, topological_order
-from figure_style import save_figure
+from figure_style import LANGUAGES, save_figure
 
-TITLE = "f(x) = log(x**2) * sin(x) + 1/x  at x = 2"
+FUNCTION = "f(x) = log(x**2) * sin(x) + 1/x"
+# Plain text, no $...$: mathtext's fonts have no Chinese glyphs.
+TITLE = {
+    "zh": FUNCTION + "，x = 2：v = 节点的值，g = df/dv，箭头上的数 = 局部导数",
+    "en": FUNCTION + "  at x = 2:  v = value,  g = df/dv,  arrow label = local derivative",
+}
 
 
 def recorded_nodes():
@@ -37,7 +43,7 @@ def layout(order):
     return {n: (2.2 * column[n], 1.5 * row[n]) for n in order}
 
 
-def draw(theme):
+def draw(theme, lang):
     import matplotlib.pyplot as plt
 
     order, x = recorded_nodes()
@@ -61,9 +67,9 @@ def draw(theme):
     ys = [p[1] for p in xy.values()]
     ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
     ax.set_ylim(min(ys) - 0.9, max(ys) + 0.9)
-    ax.set_title(TITLE + ":  v = value,  g = df/dv,  arrow label = local derivative", fontsize=11)
+    ax.set_title(TITLE[lang], fontsize=11)
     return fig
 
 
 if __name__ == "__main__":
-    save_figure("engine_graph", draw)
+    save_figure("engine_graph", draw, languages=LANGUAGES)
