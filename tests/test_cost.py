@@ -130,7 +130,23 @@ def test_cost_figures_read_data_only(name, site):
     source = (COST / f"fig_{name}.py").read_text(encoding="utf-8")
     for timing in ("perf_counter", "import time", "import measure_cost", "from measure_cost", "import torch"):
         assert timing not in source
-    assert "median time (s)" in (site / "figures" / f"{name}.light.svg").read_text(encoding="utf-8")
+    words = {"en": "median time (s)", "zh": "时间中位数（秒）"}
+    for lang, label in words.items():
+        svg = (site / "figures" / f"{name}.{lang}.light.svg").read_text(encoding="utf-8")
+        assert label in svg
+        assert "processors" not in svg and "measured on" not in svg  # the machine is in the pages' caption
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cost_captions_name_the_torch_machine_and_date_of_the_csvs(lang):
+    page = (ROOT / "docs" / lang / "forward-mode.md").read_text(encoding="utf-8")
+    captions = [line for line in page.splitlines() if line.startswith("*") and "2.13.0" in line]
+    assert len(captions) == 2
+    for name in ("cost_derivatives.csv", "cost_jacobian_shape.csv"):
+        about, _ = read_measurements(name)
+        assert about["torch threads"] == "1"
+        for caption in captions:
+            assert about["torch"].split("+")[0] in caption and about["machine"] in caption and about["date"] in caption
 
 
 # ---------------------------------------------------------------------------------------------

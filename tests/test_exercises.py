@@ -57,7 +57,7 @@ def test_every_exercise_is_a_question_box_with_a_folded_answer(lang):
     assert questions == [str(n) for n in range(1, 10)]
     assert len(re.findall(rf'^\?\?\? success "{answer}"$', text, re.M)) == 9
     assert "???+" not in text  # every answer folded
-    for figure in ["cost_derivatives", f"dependency_graph.{lang}", "cost_jacobian_shape"]:
+    for figure in [f"cost_derivatives.{lang}", f"dependency_graph.{lang}", f"cost_jacobian_shape.{lang}"]:
         assert f"](figures/{figure}.light.svg#only-light)" in text
         assert f"](figures/{figure}.dark.svg#only-dark)" in text
 

@@ -2,53 +2,78 @@
 
 Left: an elementwise function, its first and its second derivative, against the number of
 elements. Right: one gradient, one Hessian-vector product and a whole Hessian of n parameters.
-No timing happens here: the script only reads the committed measurements.
+No timing happens here: the script only reads the committed measurements. The labels are words,
+so the figure is drawn once per language; the pages give the machine in a caption line.
 """
 
 from cost_data import read_measurements, series
-from figure_style import save_figure
-from measurements import machine_note
+from figure_style import LANGUAGES, save_figure
 
-ELEMENTWISE = [
-    ("value", "f(x)", "o"),
-    ("first_derivative", "f'(x)", "s"),
-    ("second_derivative", "f''(x)  (create_graph=True)", "^"),
-]
-HESSIAN = [
-    ("gradient", "gradient", "o"),
-    ("hessian_vector_product", "Hessian-vector product", "s"),
-    ("hessian_by_rows", "Hessian, one backward per row", "^"),
-    ("hessian_vmap", "Hessian, torch.func.hessian", "D"),
-]
+ELEMENTWISE = [("value", "o"), ("first_derivative", "s"), ("second_derivative", "^")]
+HESSIAN = [("gradient", "o"), ("hessian_vector_product", "s"), ("hessian_by_rows", "^"), ("hessian_vmap", "D")]
+WORDS = {
+    "en": {
+        "value": "f(x)",
+        "first_derivative": "f'(x)",
+        "second_derivative": "f''(x)  (create_graph=True)",
+        "gradient": "gradient",
+        "hessian_vector_product": "Hessian-vector product",
+        "hessian_by_rows": "Hessian, one backward per row",
+        "hessian_vmap": "Hessian, torch.func.hessian",
+        "elements": "number of elements of x",
+        "elementwise": "f(x) = sin(x) * exp(x), elementwise",
+        "nodes": "graph nodes: {without} -> {with_} with create_graph",
+        "parameters": "number of parameters n",
+        "hessian": "f(w) = sum(tanh(X w)), X: 4096 x n",
+        "time": "median time (s)",
+    },
+    "zh": {
+        "value": "f(x)",
+        "first_derivative": "f'(x)",
+        "second_derivative": "f''(x)（create_graph=True）",
+        "gradient": "梯度",
+        "hessian_vector_product": "海森-向量积",
+        "hessian_by_rows": "海森矩阵，每行一次反向传播",
+        "hessian_vmap": "海森矩阵，torch.func.hessian",
+        "elements": "x 的元素个数",
+        "elementwise": "f(x) = sin(x) * exp(x)，逐元素",
+        "nodes": "计算图节点：{without} -> {with_}（create_graph）",
+        "parameters": "参数个数 n",
+        "hessian": "f(w) = sum(tanh(X w))，X：4096 x n",
+        "time": "时间中位数（秒）",
+    },
+}
 
 
-def draw(theme):
+def draw(theme, lang):
     import matplotlib.pyplot as plt
 
-    about, rows = read_measurements("cost_derivatives.csv")
+    words = WORDS[lang]
+    _, rows = read_measurements("cost_derivatives.csv")
     nodes = {r["method"]: r["value"] for r in rows if r["experiment"] == "graph_nodes"}
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
-    for method, label, marker in ELEMENTWISE:
-        left.plot(*series(rows, "size", "value", experiment="elementwise", method=method), marker=marker, label=label)
-    left.set_xlabel("number of elements of x")
-    left.set_title("f(x) = sin(x) * exp(x), elementwise")
+    for method, marker in ELEMENTWISE:
+        left.plot(*series(rows, "size", "value", experiment="elementwise", method=method), marker=marker,
+                  label=words[method])
+    left.set_xlabel(words["elements"])
+    left.set_title(words["elementwise"])
     left.text(0.98, 0.03,
-              f"graph nodes: {nodes['without_create_graph']} -> {nodes['with_create_graph']} with create_graph",
+              words["nodes"].format(without=nodes["without_create_graph"], with_=nodes["with_create_graph"]),
               transform=left.transAxes, ha="right", va="bottom", fontsize=9)
-    for method, label, marker in HESSIAN:
-        right.plot(*series(rows, "size", "value", experiment="hessian", method=method), marker=marker, label=label)
-    right.set_xlabel("number of parameters n")
-    right.set_title("f(w) = sum(tanh(X w)), X: 4096 x n")
+    for method, marker in HESSIAN:
+        right.plot(*series(rows, "size", "value", experiment="hessian", method=method), marker=marker,
+                   label=words[method])
+    right.set_xlabel(words["parameters"])
+    right.set_title(words["hessian"])
     for ax in (left, right):
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_ylabel("median time (s)")
+        ax.set_ylabel(words["time"])
         ax.grid(True, which="major")
         ax.legend(fontsize=9, loc="upper left")
-    fig.suptitle(machine_note(about), fontsize=9, y=0.02, va="bottom")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.tight_layout()
     return fig
 
 
 if __name__ == "__main__":
-    save_figure("cost_derivatives", draw)
+    save_figure("cost_derivatives", draw, languages=LANGUAGES)
