@@ -18,7 +18,7 @@ export NO_MKDOCS_2_WARNING := 1
 LANGUAGE ?= zh
 CONFIG := $(if $(filter zh,$(LANGUAGE)),mkdocs.yml,mkdocs.$(LANGUAGE).yml)
 
-.PHONY: help setup setup-build serve write build test outputs versions measure bench clean
+.PHONY: help setup setup-build serve write build pdf test outputs versions measure bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -43,8 +43,13 @@ serve: setup-build ## build, serve at http://127.0.0.1:8000 and rebuild on every
 write: setup-build ## writer mode: serve one language (LANGUAGE=zh) without drawing figures
 	WRITER_MODE=1 $(MKDOCS) serve -f $(CONFIG) --dev-addr 127.0.0.1:8000 --livereload
 
-build: setup-build ## build the static site, every language, into site/ (strict: a warning is an error)
+build: setup ## build the static site, every language, into site/ (strict: a warning is an error), and its PDF edition
 	$(PYTHON) scripts/build_site.py --site-dir site
+	$(PYTHON) scripts/build_pdf.py --site-dir site
+
+pdf: setup ## print the PDF edition of each language from the built site (site/pdf/, site/en/pdf/)
+	test -d site || $(PYTHON) scripts/build_site.py --site-dir site
+	$(PYTHON) scripts/build_pdf.py --site-dir site
 
 # Two processes (pytest-xdist): one runs the browser tests, the other the rest, file by file; a test
 # marked `alone` runs while the other process waits (tests/parallel.py).
