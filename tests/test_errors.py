@@ -678,3 +678,170 @@ def test_inference_tensors_have_no_version_counter_and_detach_keeps_them_inferen
     before = clone._version  # an ordinary tensor has a version counter
     clone.add_(1)
     assert clone._version == before + 1
+
+
+# --- rules the page states, tried on the cases that break rules --------------------------------
+
+
+def test_a_second_backward_through_a_graph_that_saved_nothing_accumulates():
+    for build in (lambda x: x.sum(), lambda x: (x + 1).sum()):
+        x = torch.arange(4.0, requires_grad=True)
+        y = build(x)
+        y.backward()
+        y.backward()  # no saved tensor was freed: no error
+        assert torch.equal(x.grad, torch.full((4,), 2.0))
+
+
+def test_a_second_backward_raises_only_through_a_node_that_saved_a_tensor():
+    for build in (lambda x: (x**2).sum(), lambda x: 2 * torch.dot(x, x), lambda x: (x * x).mean()):
+        x = torch.arange(4.0, requires_grad=True)
+        y = build(x)
+        y.backward()
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            y.backward()
+
+
+def test_a_second_backward_that_raises_may_have_added_into_some_leaves_first():
+    a = torch.ones(3, requires_grad=True)
+    b = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (b * b).sum() + a.sum()
+    y.backward()
+    with pytest.raises(RuntimeError):
+        y.backward()
+    assert torch.equal(a.grad, torch.full((3,), 2.0))  # the branch of a ran before the freed node
+    assert torch.equal(b.grad, 2 * b.detach())  # b's branch stopped at the freed MulBackward0
+
+
+def _running_total(call_backward: bool):
+    import gc
+    import weakref
+
+    torch.manual_seed(0)
+    w = torch.randn(3, requires_grad=True)
+    total, intermediates = 0.0, []
+    for sample in torch.randn(5, 3):
+        h = sample @ w  # saved by the square's node
+        intermediates.append(weakref.ref(h))
+        loss = h**2
+        if call_backward:
+            loss.backward()
+        total += loss
+    del h, loss
+    gc.collect()
+    return total, sum(ref() is not None for ref in intermediates)
+
+
+def test_a_running_total_of_losses_keeps_the_nodes_but_not_the_tensors_backward_freed():
+    total, alive = _running_total(call_backward=True)
+    assert alive == 0  # every step's backward() freed what its graph saved
+    assert total.grad_fn is not None  # the nodes are still linked to the total
+    with pytest.raises(RuntimeError, match="second time"):
+        total.backward()
+
+
+def test_a_running_total_without_backward_keeps_every_steps_saved_tensors():
+    total, alive = _running_total(call_backward=False)
+    assert alive == 5
+    total.backward()  # nothing was freed
+
+
+def test_x_grad_converts_to_numpy_unless_backward_recorded_its_graph():
+    x = torch.linspace(0, 3, 4, requires_grad=True)
+    torch.sin(x).sum().backward()
+    assert not x.grad.requires_grad
+    x.grad.numpy()
+    x = torch.linspace(0, 3, 4, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # backward(create_graph=True) warns about a reference cycle
+        torch.sin(x).sum().backward(create_graph=True)
+    assert x.grad.requires_grad
+    assert raised(x.grad.numpy) == raised(numpy_requires_grad)
+    x.grad.detach().numpy()
+
+
+def test_a_leaf_that_requires_grad_has_no_grad_fn_and_backward_works_on_it():
+    leaf = torch.tensor(2.0, requires_grad=True)
+    assert leaf.grad_fn is None
+    leaf.backward()
+    assert leaf.grad.item() == 1.0
+
+
+def test_argmax_and_comparisons_give_results_that_do_not_require_grad():
+    w = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    for result in (w.argmax(), w > 0):
+        assert not result.requires_grad and result.grad_fn is None
+
+
+def test_under_no_grad_an_operation_makes_a_leaf_that_does_not_require_grad():
+    with torch.no_grad():
+        w = torch.randn(3, requires_grad=True) * 0.01
+    assert w.is_leaf and not w.requires_grad
+
+
+def test_a_non_leaf_keeps_its_grad_only_after_retain_grad():
+    x = torch.ones(2, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    y.sum().backward()
+    assert torch.equal(y.grad, torch.ones(2))
+
+
+def test_once_differentiable_as_the_only_path_raises_an_unrelated_does_not_require_grad():
+    x = torch.tensor([0.5, 1.0], requires_grad=True)
+    (g,) = torch.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    assert not g.requires_grad
+    assert raised(lambda: g.sum().backward()) == raised(nothing_requires_grad)
+
+
+def test_once_differentiable_beside_another_path_drops_its_term_silently():
+    x = torch.tensor([0.5, 1.0], requires_grad=True)
+    (g,) = torch.autograd.grad(Cube.apply(x).sum() + (x**2).sum(), x, create_graph=True)
+    (second,) = torch.autograd.grad(g.sum(), x)
+    assert torch.equal(second, torch.full((2,), 2.0))  # x**2's term only; 6x is lost
+    assert not torch.allclose(second, 6 * x.detach() + 2)
+
+
+def test_d_over_a_is_nan_where_a_is_zero_but_a_grad_times_a_matches_d():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "snippets" / "control_flow"))
+    from control_flow import f
+
+    a = torch.arange(3.0, requires_grad=True)
+    d = f(a)
+    d.sum().backward()
+    assert not torch.allclose(a.grad, d.detach() / a.detach())  # nan where a is 0
+    assert torch.allclose(a.grad * a.detach(), d.detach())
+
+
+NOTES = {
+    "zh": re.compile(r"笔记|In \[\d+\]|Out\[\d+\]"),
+    "en": re.compile(r"\blesson\b|\b(the|these|its|our|your) notes\b|In \[\d+\]|Out\[\d+\]", re.I),
+}
+WORD_FOR_WORD = {
+    "zh": re.compile(r"更正笔记|看似正确的错误修复|实际代码中的来源"),
+    "en": re.compile(r"A correction to the lesson|Tempting but wrong|only looks right|in real code"),
+}
+
+
+@pytest.mark.parametrize("lang", PAGES)
+@pytest.mark.parametrize("page", ["errors.md", "from-scratch.md", "playground.md"])
+def test_the_page_neither_leans_on_notes_nor_keeps_labels_carried_over_word_for_word(lang, page):
+    text = (ROOT / "docs" / lang / page).read_text(encoding="utf-8")
+    found = [f"{lang}/{page}:{n}: {line.strip()[:80]}" for n, line in enumerate(text.splitlines(), 1)
+             if NOTES[lang].search(line) or WORD_FOR_WORD[lang].search(line)]
+    assert found == []
+
+
+@pytest.mark.parametrize("lang", PAGES)
+def test_each_misconception_box_shows_a_block(lang):
+    lines = PAGES[lang].read_text(encoding="utf-8").splitlines()
+    boxes = [n for n, line in enumerate(lines) if line.startswith('!!! failure "')]
+    assert len(boxes) == 2
+    for start in boxes:
+        body = []
+        for line in lines[start + 1:]:
+            if line and not line.startswith("    "):
+                break
+            body.append(line)
+        assert "    ```python" in body, lines[start]

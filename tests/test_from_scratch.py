@@ -386,3 +386,61 @@ def test_constants_are_not_nodes_in_either_engine():
     t = torch.tensor(2.0, requires_grad=True)
     for u in (2 * t, t * torch.tensor(2.0)):  # the constant's slot in next_functions is None
         assert [child is None for child, _ in u.grad_fn.next_functions] == [False, True]
+
+
+def test_an_eq_without_a_hash_makes_values_unhashable_and_the_walk_raises():
+    class EqValue(Value):
+        def __eq__(self, other):
+            return isinstance(other, Value) and self.data == other.data
+
+    assert EqValue.__hash__ is None  # defining __eq__ in a class body drops the inherited hash
+    with pytest.raises(TypeError, match="unhashable type"):
+        topological_order(EqValue(2.0) * EqValue(2.0))
+
+
+def test_a_hash_from_the_value_merges_nodes_and_gives_wrong_gradients():
+    class MergingValue(Value):
+        def __eq__(self, other):
+            return isinstance(other, Value) and self.data == other.data
+
+        def __hash__(self):
+            return hash(self.data)
+
+    a, b = MergingValue(2.0), MergingValue(2.0)
+    out = a * 3 + b * 3  # a * 3 and b * 3 are both 6: one of them is skipped
+    out.backward()
+    assert sorted([a.grad, b.grad]) == [0.0, 3.0]
+    a, b = Value(2.0), Value(2.0)
+    (a * 3 + b * 3).backward()
+    assert (a.grad, b.grad) == (3.0, 3.0)
+
+
+def test_pytorch_mul_saves_a_factor_only_when_the_other_needs_a_gradient():
+    x = torch.tensor(2.0, requires_grad=True)
+    c = torch.tensor(3.0)
+    node = (x * c).grad_fn
+    assert node._saved_self is None and torch.equal(node._saved_other, c)
+    y = torch.tensor(5.0, requires_grad=True)
+    node = (x * y).grad_fn
+    assert torch.equal(node._saved_self, x) and torch.equal(node._saved_other, y)
+
+
+def test_pytorch_two_x_dot_x_has_two_operation_nodes_and_the_leafs_accumulate_grad():
+    x = torch.arange(4.0, requires_grad=True)
+    y = 2 * torch.dot(x, x)
+    assert y.grad_fn.name() == "MulBackward0"
+    (dot, _), (constant, _) = y.grad_fn.next_functions
+    assert dot.name() == "DotBackward0" and constant is None
+    assert {n.name() for n, _ in dot.next_functions} == {"torch::autograd::AccumulateGrad"}
+
+
+def test_a_second_pytorch_backward_fails_only_through_a_node_that_saved_a_tensor():
+    x = torch.arange(4.0, requires_grad=True)
+    y = x.sum()
+    y.backward()
+    y.backward()
+    assert x.grad.tolist() == [2.0] * 4
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
