@@ -82,11 +82,20 @@ class Chapter:
     anchors: dict[str, int] = field(default_factory=dict)  # heading id -> page in the book
 
 
-def nav_pages(config: Path, root: str) -> list[tuple[str, str]]:
-    """(address, nav section) of every page of a language's nav, in order, as MkDocs reads it."""
+def read_language(config_file: Path, root: str, facts: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """A language's settings for the cover, and (address, nav section) of every page of its nav, in
+    order, as MkDocs reads them (INHERIT included). Not thread-safe: MkDocs' config loading is not."""
+    import logging
+
     from mkdocs.config import load_config
 
-    nav = load_config(str(config)).nav
+    # mkdocs.<lang>.yml inherits mkdocs.yml's plugins, which MkDocs reports as given twice; the
+    # build itself (scripts/build_site.py) is where the configuration's warnings are read.
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    config = load_config(str(config_file))
+    settings = {"site_name": config.site_name, "site_url": config.site_url,
+                "copyright": (config.copyright or "").replace("{torch_version}", facts["torch"]),
+                "repo_name": config.repo_name or ""}
     pages: list[tuple[str, str]] = []
 
     def walk(items, section):
@@ -101,8 +110,8 @@ def nav_pages(config: Path, root: str) -> list[tuple[str, str]]:
                 path = "" if path == "index" else path.removesuffix("/index") + "/"
                 pages.append((f"/{root}{path}", section))
 
-    walk(nav, "")
-    return pages
+    walk(config.nav, "")
+    return settings, pages
 
 
 def serve(site: Path) -> tuple[socketserver.TCPServer, str]:
@@ -275,16 +284,11 @@ def language_config(language: str, default: str) -> Path:
     return ROOT / ("mkdocs.yml" if language == default else f"mkdocs.{language}.yml")
 
 
-def build_book(site: Path, base: str, language: str, root: str, config_file: Path, facts: dict, out: Path) -> Path:
+def build_book(base: str, language: str, settings: dict, pages: list[tuple[str, str]], facts: dict, out: Path) -> Path:
     """Print one language's book into ``out``, with a Chromium of its own."""
-    from mkdocs.config import load_config
     from playwright.sync_api import sync_playwright
 
-    config = load_config(str(config_file))
-    settings = {"site_name": config.site_name, "site_url": config.site_url,
-                "copyright": (config.copyright or "").replace("{torch_version}", facts["torch"]),
-                "repo_name": config.repo_name or ""}
-    chapters = [Chapter(url, section) for url, section in nav_pages(config_file, root)]
+    chapters = [Chapter(url, section) for url, section in pages]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
@@ -310,13 +314,14 @@ def build_pdf(site: Path, languages: list[str] | None = None, out_dir: Path | No
     roots = language_roots(mkdocs_yml()["extra"]["alternate"])
     default = next(iter(roots))
     facts = facts_of_the_build()
+    wanted = {language: read_language(language_config(language, default), roots[language], facts)
+              for language in languages or list(roots)}
     server, base = serve(site)
     try:
         with ThreadPoolExecutor(max_workers=JOBS) as pool:
-            jobs = {language: pool.submit(build_book, site, base, language, roots[language],
-                                          language_config(language, default), facts,
+            jobs = {language: pool.submit(build_book, base, language, settings, pages, facts,
                                           out_dir if out_dir is not None else site / roots[language] / "pdf")
-                    for language in languages or list(roots)}
+                    for language, (settings, pages) in wanted.items()}
             return {language: job.result() for language, job in jobs.items()}
     finally:
         server.shutdown()

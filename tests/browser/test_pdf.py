@@ -32,7 +32,8 @@ def books(site, tmp_path_factory) -> dict[str, PdfReader]:
 
 def nav(language):
     default = LANGUAGES[0]
-    return build_pdf.nav_pages(build_pdf.language_config(language, default), ROOTS[language])
+    return build_pdf.read_language(build_pdf.language_config(language, default), ROOTS[language],
+                                   build_pdf.facts_of_the_build())[1]
 
 
 def titles(site: Path, language: str) -> list[str]:
