@@ -86,47 +86,120 @@ def test_jacobian_runs_one_backward_pass_per_output_element(monkeypatch):
     assert len(calls) == 3 == J.shape[0]
 
 
-def test_torch_backward_docstring_calls_the_seed_the_vector_of_a_jacobian_vector_product():
-    # The page points out the naming clash: the docstring says "Jacobian-vector product" for what
-    # the course (and torch.func.vjp) calls a vector-Jacobian product.
-    doc = " ".join(torch.autograd.backward.__doc__.split())
-    assert 'The "vector" in the Jacobian-vector product' in doc
-    assert "vector-Jacobian" not in doc
+# --- the rules the page states, tried on the cases that break rules ----------------------------
+
+X = (1.0, 2.0, 3.0)
 
 
-def test_backward_with_ones_gives_column_sums_not_the_diagonal_unless_j_is_diagonal():
-    def g(x):
-        return torch.stack([x[0] * x[1], x[1] ** 2, x[0] + 3 * x[2]])
+@pytest.mark.parametrize("i", range(3))
+def test_backward_of_the_i_th_unit_vector_gives_row_i_of_the_jacobian(i):
+    x = torch.tensor(X, requires_grad=True)
+    J = jacobian(g, x.detach())
+    e = torch.zeros(3)
+    e[i] = 1.0
+    g(x).backward(e)
+    assert torch.equal(x.grad, J[i])
+    xi = torch.tensor(X, requires_grad=True)  # the same numbers: the gradient of y_i alone
+    g(xi)[i].backward()
+    assert torch.equal(xi.grad, J[i])
+    if i == 0:
+        assert not torch.equal(x.grad, J[:, 0])  # a row, not a column: J is not symmetric
 
-    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    J = torch.autograd.functional.jacobian(g, x)
-    y = g(x)
+
+@pytest.mark.parametrize(
+    "f, point",
+    [(torch.sin, (0.0, 1.0, 2.0)), (lambda s: s * s, (0.0, -1.0, 2.0)), (torch.exp, (0.0, 0.0, 0.0)),
+     (torch.relu, (-1.0, 0.0, 2.0))],
+    ids=["sin", "x*x with a zero", "exp at zeros", "relu at a kink"],
+)
+def test_for_an_elementwise_function_the_column_sum_is_the_diagonal(f, point):
+    s = torch.tensor(point, requires_grad=True)
+    J = jacobian(f, s.detach())
+    assert torch.equal(J, torch.diag(torch.diagonal(J)))
+    f(s).backward(torch.ones(3))
+    assert torch.equal(s.grad, torch.diagonal(J))
+
+
+def test_sin_with_ones_gives_cos_as_the_page_prints():
+    s = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
+    torch.sin(s).backward(torch.ones(3))
+    assert torch.equal(s.grad, torch.cos(torch.tensor([0.0, 1.0, 2.0])))
+
+
+def test_a_broadcast_elementwise_product_is_not_diagonal_in_its_smaller_input():
+    w = torch.tensor([2.0], requires_grad=True)
+    x = torch.tensor(X)
+    y = x * w  # every y_i depends on the one w
     y.backward(torch.ones_like(y))
-    assert torch.equal(x.grad, J.sum(dim=0))
-    assert not torch.equal(x.grad, torch.diagonal(J))
-    s = torch.linspace(0, 3, 7, requires_grad=True)
-    torch.sin(s).backward(torch.ones(7))
-    assert torch.equal(s.grad, torch.diagonal(torch.autograd.functional.jacobian(torch.sin, s.detach())))
+    assert w.grad.item() == sum(X)
 
 
-def one_step(optimizer_class, scale, steps):
-    torch.manual_seed(0)
-    w = torch.randn(5, requires_grad=True)
-    x = torch.randn(3, 5)
-    start = w.detach().clone()
-    optimizer = optimizer_class([w], lr=0.01)
-    for _ in range(steps):
-        optimizer.zero_grad()
-        (scale * (x @ w).pow(2).mean()).backward()
-        optimizer.step()
-    return w.detach() - start
+def test_a_non_diagonal_jacobian_can_still_have_column_sums_equal_to_its_diagonal():
+    # So the page says "when J is diagonal", not "only when".
+    def h(x):
+        return torch.stack([x[0] + x[1], x[1] - x[0], x[0] - x[1]])
+
+    J = jacobian(h, torch.tensor([1.0, 1.0]))  # [[1, 1], [-1, 1], [1, -1]]
+    assert not torch.equal(J[:2], torch.diag(torch.diagonal(J)))
+    assert torch.equal(J.sum(dim=0), torch.diagonal(J))
 
 
-def test_scaling_the_loss_scales_an_sgd_step_by_the_same_factor():
-    torch.testing.assert_close(one_step(torch.optim.SGD, 3.0, steps=1), 3 * one_step(torch.optim.SGD, 1.0, steps=1))
+def test_the_mean_is_the_column_sum_divided_by_the_element_count():
+    x = torch.tensor(X, requires_grad=True)
+    g(x).mean().backward()
+    torch.testing.assert_close(x.grad, jacobian(g, x.detach()).sum(dim=0) / 3)
 
 
-def test_scaling_the_loss_barely_changes_adam_steps():
-    scaled, plain = one_step(torch.optim.Adam, 3.0, steps=5), one_step(torch.optim.Adam, 1.0, steps=5)
-    torch.testing.assert_close(scaled, plain, rtol=1e-5, atol=1e-8)
-    assert not torch.allclose(scaled, 3 * plain)
+def test_a_matrix_times_a_vector_has_the_matrix_as_its_jacobian_whatever_x():
+    A = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    for x0 in (torch.ones(3), torch.zeros(3), torch.tensor([-1.0, 7.0, 0.5])):
+        assert torch.equal(jacobian(lambda x: A @ x, x0), A)
+        x = x0.clone().requires_grad_()
+        y = A @ x
+        y.backward(torch.ones_like(y))
+        assert torch.equal(x.grad, A.sum(dim=0))
+
+
+@pytest.mark.parametrize("shape", [(2,), (3, 1), (1, 2)])
+def test_more_than_one_element_of_any_shape_needs_an_argument(shape):
+    t = torch.ones(shape, requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        (t * t).backward()
+
+
+def test_a_one_element_output_with_create_graph_still_needs_no_argument():
+    t = torch.tensor([2.0], requires_grad=True)
+    (g1,) = torch.autograd.grad(t * t, t, create_graph=True)
+    g1.backward()
+    assert torch.equal(t.grad, torch.tensor([2.0]))
+
+
+def test_non_differentiable_and_no_grad_outputs_fail_for_another_reason_than_the_seed():
+    x = torch.tensor(X, requires_grad=True)
+    for y in ((x > 1).float(), x.argmax().float()):
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            y.backward(torch.ones_like(y))
+    with torch.no_grad():
+        y = g(x)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        y.backward(torch.ones_like(y))
+
+
+def test_a_constant_input_gets_no_gradient_from_backward_v():
+    c = torch.tensor(X)
+    x = torch.tensor(X, requires_grad=True)
+    y = c * x
+    y.backward(torch.ones_like(y))
+    assert c.grad is None and torch.equal(x.grad, c)
+
+
+def test_the_figure_shows_what_backward_leaves_in_x_grad():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snippets" / "non_scalar"))
+    from fig_jacobian import numbers
+
+    J, grads = numbers()
+    assert J == [[2.0, 1.0, 0.0], [0.0, 4.0, 0.0], [1.0, 0.0, 3.0]]
+    assert grads == [[0.0, 3.0, -6.0], [3.0, 5.0, 3.0]]
