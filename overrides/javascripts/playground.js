@@ -11,6 +11,18 @@
     result: "结果", inputs: "输入（叶子）", name: "名字", value: "值", grad: "梯度", printed: "打印的输出",
     graph: (n, m) => `计算图：${n} 个节点，${m} 条边`, node: "节点", leaf: "叶子", from: "输入来自",
     local: "局部导数", big: (n) => `图有 ${n} 个节点，只画出前 200 个。`,
+    // The stepper (stepper.js, stepper-start.js; hooks/stepper.py reads stepper and stepperCode).
+    stepper: "逐步观看前向和反向传播", stepperCode: "逐步运行的代码（引擎是“从零实现反向模式自动微分”一章的 engine.py）",
+    stepperNone: "这段代码的图太大（超过 2000 个节点），不能逐步观看。", stepperLoading: "正在运行引擎…",
+    steps: "逐步观看", back: "上一步", next: "下一步", play: "播放", pause: "暂停", first: "回到开头",
+    keys: "← → 逐步，Home / End：开头 / 结尾", at: (k, n) => `第 ${k} / ${n} 步`,
+    start: "还没有开始：按“下一步”，先看前向传播逐个算出节点的值，再看反向传播。",
+    computed: (node, op, v) => `前向：算出节点 ${node}（${op}），值为 ${v}`,
+    input: (node, v) => `前向：叶子 ${node}，值为 ${v}`,
+    seed: (node) => `反向传播开始：${node}.grad = 1（对自身的导数）`,
+    step: (node, u, l, c, p, sum) => `节点 ${node}：上游梯度 ${u} × 局部导数 ${l} = ${c}，加到 ${p}.grad，${p}.grad 现为 ${sum}`,
+    end: "（最后一步）",
+    crowded: (n) => `这个图有 ${n} 个节点：超过约 40 个，图就不易看清，但每一步的文字仍然完整。`,
   } : {
     code: "Code (name the result to differentiate out)", reset: "Back to the example",
     open: "Open this example in the playground above",
@@ -18,6 +30,18 @@
     printed: "Printed output",
     graph: (n, m) => `Computational graph: ${n} nodes, ${m} edges`, node: "node", leaf: "leaf",
     from: "inputs from", local: "local derivative", big: (n) => `The graph has ${n} nodes; the first 200 are drawn.`,
+    stepper: "Step through the forward and backward pass",
+    stepperCode: "The code stepped through (the engine is engine.py of Reverse mode from scratch)",
+    stepperNone: "This code's graph is too large (over 2000 nodes) to step through.", stepperLoading: "Running the engine…",
+    steps: "Step through", back: "Step back", next: "Step forward", play: "Play", pause: "Pause", first: "Back to the start",
+    keys: "← → step, Home / End: start / end", at: (k, n) => `step ${k} of ${n}`,
+    start: "Not started: press “Step forward” to see the forward pass compute each node's value, then the backward pass.",
+    computed: (node, op, v) => `forward: node ${node} (${op}) computed, value ${v}`,
+    input: (node, v) => `forward: leaf ${node}, value ${v}`,
+    seed: (node) => `backward pass starts: ${node}.grad = 1 (its derivative with respect to itself)`,
+    step: (node, u, l, c, p, sum) => `node ${node}: upstream ${u} × local ${l} = ${c}, added to ${p}.grad, now ${sum}`,
+    end: " (last step)",
+    crowded: (n) => `This graph has ${n} nodes: beyond about 40 the drawing is hard to read, but each step's text says everything.`,
   };
   const R = window.RunInPage;
   const S = R.strings;
@@ -88,6 +112,14 @@
       });
       table.append(body);
       result.append(table, draw(graph));
+      // The stepper's place, kept from the start (overrides/stylesheets/run-in-page.css): it opens in it.
+      const box = el("div", { className: "stepper-box" });
+      if (graph.steps) {
+        const start = R.button(T.stepper, "steps stepper-start");
+        start.addEventListener("click", () => window.StepperLoad().then(() => window.Stepper.open(box, graph)));
+        box.append(start);
+      } else box.append(el("p", {}, T.stepperNone));
+      result.append(el("div", { className: "stepper" }, box));
     };
 
     // Layers by depth (leaves at 0, every node one right of its deepest input), drawn left to right.
@@ -163,6 +195,7 @@
       div.after(el("div", { className: "run-bar" }, open));
     });
   };
+  setup.strings = T; // the interface strings of the playground and of the stepper (stepper.js)
   window.Playground = setup;
   setup();
 })();

@@ -8,7 +8,8 @@
 // A job: {codes: [...]} runs the blocks one after another in fresh globals (a block's chain, up to
 // the block clicked); {codes: [...], graph: true} (the playground: the page's engine block, then the
 // reader's code) also runs out.backward() if the code did not, and describes the graph of `out`
-// from the engine's own nodes. Messages back: {out: text} as it is
+// from the engine's own nodes, with the steps of one backward pass recorded by the engine's
+// backward_steps (the stepper: stepper.js). Messages back: {out: text} as it is
 // printed (with the index of the block that printed it), then {done: true, error: "Type: message" or "", failed: index of the block that raised}.
 import { loadMicroPython } from "../runtime/micropython.mjs";
 
@@ -67,7 +68,22 @@ def _graph(ns):
               "name": names.get(id(node), "")} for node in order]
     edges = [{"from": index[id(p)], "to": i, "local": d}
              for i, node in enumerate(order) for p, d in zip(node._parents, node._local_grads)]
-    return json.dumps({"out": out.data, "nodes": nodes, "edges": edges})
+    return json.dumps({"out": out.data, "nodes": nodes, "edges": edges, "steps": _steps(ns, order, index)})
+
+def _steps(ns, order, index):
+    # The stepper's backward pass: the engine's backward_steps (engine.py) from zero gradients, one
+    # pass, whatever the code did; then every node's grad as the code left it, for the graph above.
+    if "backward_steps" not in ns or len(order) > 2000:
+        return None
+    kept = [node.grad for node in order]
+    for node in order:
+        node.grad = 0.0
+    steps = [{"node": index[id(s["node"])], "upstream": s["upstream"], "parent": index[id(s["parent"])],
+              "local": s["local"], "contribution": s["contribution"], "grad": s["grad"]}
+             for s in ns["backward_steps"](order[-1])]
+    for node, grad in zip(order, kept):
+        node.grad = grad
+    return steps
 `);
 const newGlobals = mp.globals.get("_new_globals");
 const run = mp.globals.get("_run");

@@ -1,7 +1,8 @@
 """A small reverse-mode automatic differentiation engine on Python floats.
 
 docs/from-scratch.md builds it one named region at a time; every region is shown on the page
-and runs there, in this order. tests/test_from_scratch.py compares it with torch.
+and runs there, in this order, but the last: backward_steps, backward() recording each step for
+the stepper of the pages (tests/test_stepper.py). tests/test_from_scratch.py compares it with torch.
 """
 
 # --8<-- [start:value]
@@ -170,3 +171,23 @@ def backward(self):
         for parent, local in zip(node._parents, node._local_grads):
             parent.grad += local * node.grad  # the chain rule, summed over every use
 # --8<-- [end:backward]
+
+
+# --8<-- [start:backward-steps]
+def backward_steps(output):
+    """Do what ``output.backward()`` does, the same loop in the same order, and return each of its
+    additions: the stepper of the course's pages shows them one at a time (docs/playground.md).
+
+    One dict per edge, as backward() walks them: the node, its gradient (the upstream gradient),
+    the parent, the local derivative, their product and the parent's grad after adding it.
+    """
+    output.grad = 1.0
+    steps = []
+    for node in reversed(topological_order(output)):
+        for parent, local in zip(node._parents, node._local_grads):
+            contribution = local * node.grad
+            parent.grad += contribution  # as backward(): parent.grad += local * node.grad
+            steps.append({"node": node, "upstream": node.grad, "parent": parent, "local": local,
+                          "contribution": contribution, "grad": parent.grad})
+    return steps
+# --8<-- [end:backward-steps]

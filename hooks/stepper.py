@@ -1,0 +1,76 @@
+"""The stepper of the course's pages: the forward and backward pass of the chapter's example, one
+step at a time (overrides/javascripts/stepper.js; CONTRIBUTING.md, "Running code in the page").
+
+A page asks for one with a line of its own, near the figure of the final graph that stands for it
+without JavaScript and in print::
+
+    <div class="stepper" data-example="graph-and-leaves"></div>
+
+The name is a region of snippets/from_scratch/stepper_examples.py. The hook fills the div with the
+code the stepper runs, as the build includes any snippet: the engine (snippets/from_scratch/engine.py,
+whole) in a ``<script type="text/plain">``, the example shown as code, and the Start button in the
+place kept for the stepper (run-in-page.css). Its label and the caption are playground.js's strings
+(``stepper``, ``stepperCode``), read from there: the site keeps its interface strings in one place.
+overrides/main.html then loads run-in-page.css and the small stepper-start.js on the page; the rest
+only when the reader presses Start.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = ROOT / "snippets" / "from_scratch" / "engine.py"
+EXAMPLES = ROOT / "snippets" / "from_scratch" / "stepper_examples.py"
+STRINGS = ROOT / "overrides" / "javascripts" / "playground.js"
+
+MARKER = re.compile(r'<div class="stepper" data-example="([\w-]+)"></div>')
+
+
+def region(text: str, name: str) -> str:
+    """The lines between ``# --8<-- [start:name]`` and ``# --8<-- [end:name]``."""
+    found = re.search(rf"^# --8<-- \[start:{re.escape(name)}\]\n(.*?)^# --8<-- \[end:{re.escape(name)}\]$",
+                      text, re.S | re.M)
+    if not found:
+        raise PluginError(f"stepper: no region {name!r} in {EXAMPLES.relative_to(ROOT)}")
+    return found[1]
+
+
+def strings(language: str) -> dict[str, str]:
+    """playground.js's ``stepper`` and ``stepperCode`` in ``language`` (its T: Chinese, then English)."""
+    source = STRINGS.read_text(encoding="utf-8")
+    found = {}
+    for key in ("stepper", "stepperCode"):
+        values = re.findall(rf'\b{key}: "([^"]*)"', source)
+        if len(values) != 2:
+            raise PluginError(f"stepper: playground.js should have {key} once per language, has {len(values)}")
+        found[key] = values[0 if language == "zh" else 1]
+    return found
+
+
+def stepper_html(name: str, language: str) -> str:
+    engine = ENGINE.read_text(encoding="utf-8")
+    if "</" in engine:
+        raise PluginError("stepper: engine.py has '</', which would end its <script> early")
+    code = region(EXAMPLES.read_text(encoding="utf-8"), name)
+    words = strings(language)
+    return (
+        f'<div class="stepper" data-example="{name}">\n'
+        f'<script type="text/plain" class="stepper-engine">\n{engine}</script>\n'
+        f'<p class="stepper-caption">{html.escape(words["stepperCode"])}</p>\n'
+        f'<pre class="stepper-code"><code>{html.escape(code)}</code></pre>\n'
+        f'<div class="stepper-box"><button type="button" class="run-button run-steps stepper-start">'
+        f'{html.escape(words["stepper"])}</button></div>\n'
+        "</div>"
+    )
+
+
+def on_page_content(content: str, page, config, files) -> str:
+    if 'class="stepper"' not in content:
+        return content
+    language = config["theme"]["language"]
+    return MARKER.sub(lambda m: stepper_html(m[1], language), content)

@@ -1,0 +1,21 @@
+"""The examples the course's pages step through with the engine (hooks/stepper.py puts each one,
+with engine.py, into the stepper of its page; tests/test_stepper.py runs them in CPython and in torch).
+
+Each region is the code of one stepper: it uses the engine's Value and names its result `out`.
+"""
+
+# --8<-- [start:graph-and-leaves]
+a = Value(3.0)
+b = Value(2.0)
+c = 4.0  # a constant: a plain number, not a node
+u = a * b
+s = u + b
+z = s * c
+out = z
+# --8<-- [end:graph-and-leaves]
+
+# --8<-- [start:from-scratch]
+x = Value(2.0)
+f = (x**2).log() * x.sin() + 1 / x
+out = f
+# --8<-- [end:from-scratch]
