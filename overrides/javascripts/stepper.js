@@ -12,9 +12,10 @@
 // The layout is our own, not a library's (dagre is about 10 times this file, gzip): the graph comes
 // already in topological order, so layers by longest path from the leaves and one barycentre pass
 // to order each layer keep inputs on the left and the output on the right, with few crossings.
-// An edge's label stands in the gap just right of its source's column, where no node is, drawn
-// over every line with a halo in the page's colour, so no edge hides it; labels in one gap are
-// moved apart so that none covers another. The strings are playground.js's (Playground.strings).
+// An edge across layers bends around the nodes between (no dummy nodes: a curve raised until it
+// misses them). An edge's label stands in the gap just right of its source's column, where no node
+// is, on a background of the page's colour drawn over every line, so no edge hides it; labels in
+// one gap are moved apart so that none covers another. The strings are playground.js's (Playground.strings).
 (() => {
   const T = window.Playground.strings;
   const R = window.RunInPage;
@@ -105,7 +106,7 @@
       class: "stepper-graph", "aria-hidden": "true",
       width: x[layers.length - 1] + width[layers.length - 1] + 10, height: 20 + rows * (H + GAP_Y) - GAP_Y,
     });
-    const marker = svg("marker", { id: "stepper-arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto" });
+    const marker = svg("marker", { id: "stepper-arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: "userSpaceOnUse", orient: "auto" });
     marker.append(svg("path", { d: "M0,0 L10,5 L0,10 z", class: "arrow" }));
     const defs = svg("defs");
     defs.append(marker);
@@ -113,24 +114,55 @@
     picture.append(defs, lineLayer, labelLayer, nodeLayer);
     const edgeParts = [];
     const labelsByGap = layers.map(() => []);
+    const boxes = nodes.slice(0, drawn).map((_, i) => ({ ...place(i), d: depth[i] }));
+    // An edge across layers bends over (or under) the nodes in between: a cubic curve, raised until
+    // no point of it falls in a box of the layers it crosses.
+    const route = (x1, y1, x2, y2, from, to) => {
+      const inside = boxes.filter((b) => b.d > depth[from] && b.d < depth[to]);
+      const at = (t, cy) => {
+        const u = 1 - t;
+        return [u ** 3 * x1 + 3 * u * u * t * (x1 + (x2 - x1) / 3) + 3 * u * t * t * (x2 - (x2 - x1) / 3) + t ** 3 * x2,
+          u ** 3 * y1 + 3 * u * t * (u + t) * cy + t ** 3 * y2];
+      };
+      const hits = (cy) => [...Array(41).keys()].some((k) => {
+        const [px, py] = at(k / 40, cy);
+        return inside.some((b) => px >= b.x - 4 && px <= b.x + b.w + 4 && py >= b.y - 6 && py <= b.y + H + 6);
+      });
+      let cy = (y1 + y2) / 2;
+      for (let k = 1; hits(cy) && k < 40; k++) cy = (y1 + y2) / 2 + (k % 2 ? -1 : 1) * Math.ceil(k / 2) * 16;
+      return { d: `M${x1},${y1} C${x1 + (x2 - x1) / 3},${cy} ${x2 - (x2 - x1) / 3},${cy} ${x2},${y2}`, at: (x) => {
+        let lo = 0, hi = 1;
+        for (let k = 0; k < 30; k++) { const mid = (lo + hi) / 2; if (at(mid, cy)[0] < x) lo = mid; else hi = mid; }
+        return at(lo, cy)[1];
+      }, top: Math.min(y1, y2, cy), bottom: Math.max(y1, y2, cy) };
+    };
+    let top = 0, bottom = 0;
     for (const j of drawnEdges) {
       const a = place(edges[j].from), b = place(edges[j].to);
-      const [x1, y1, x2, y2] = [a.x + a.w, a.y + H / 2, b.x, b.y + H / 2];
-      const line = svg("line", { x1, y1, x2, y2, "marker-end": "url(#stepper-arrow)" });
-      const lx = x1 + gap[depth[edges[j].from]] / 2;
-      const label = svg("text", { x: lx, "text-anchor": "middle" });
-      const want = y1 + ((y2 - y1) * (lx - x1)) / (x2 - x1) - 5;
-      labelsByGap[depth[edges[j].from]].push({ label, want });
+      const path = route(a.x + a.w, a.y + H / 2, b.x, b.y + H / 2, edges[j].from, edges[j].to);
+      top = Math.min(top, path.top - 10);
+      bottom = Math.max(bottom, path.bottom + 10);
+      const line = svg("path", { d: path.d, "marker-end": "url(#stepper-arrow)" });
+      const lx = a.x + a.w + gap[depth[edges[j].from]] / 2;
+      const label = svg("g", { class: "label" });
+      const back = svg("rect", { height: 14, rx: 3 });
+      const words = svg("text", { x: lx, "text-anchor": "middle" });
+      label.append(back, words);
+      labelsByGap[depth[edges[j].from]].push({ label, back, words, want: path.at(lx) });
       lineLayer.append(line);
       labelLayer.append(label);
-      edgeParts[j] = { line, label };
+      edgeParts[j] = { line, label, back, words, lx };
     }
-    for (const labels of labelsByGap) {
+    // Room for the curves that bend above the first row or below the last.
+    picture.setAttribute("viewBox", `0 ${Math.min(0, top)} ${picture.getAttribute("width")} ${Math.max(bottom, +picture.getAttribute("height")) - Math.min(0, top)}`);
+    picture.setAttribute("height", Math.max(bottom, +picture.getAttribute("height")) - Math.min(0, top));
+    for (const labels of labelsByGap) { // centred on their line, moved apart to 15 px
       labels.sort((p, q) => p.want - q.want);
       let y = -Infinity;
       for (const p of labels) {
-        y = Math.max(p.want, y + 14);
-        p.label.setAttribute("y", y);
+        y = Math.max(p.want, y + 15);
+        p.words.setAttribute("y", y + 4);
+        p.back.setAttribute("y", y - 7);
       }
     }
     const nodeParts = nodes.slice(0, drawn).map((node, i) => {
@@ -180,14 +212,17 @@
         const target = current_edge >= 0 && edges[current_edge].from === i;
         g.classList.toggle("target", target);
       });
-      edgeParts.forEach(({ line, label }, j) => {
+      edgeParts.forEach(({ line, label, back, words, lx }, j) => {
         if (!line) return;
         const k = stepOfEdge[j];
         line.classList.toggle("later", at <= edges[j].to && at <= N);
         label.classList.toggle("later", at <= edges[j].to && at <= N);
         line.classList.toggle("current", j === current_edge);
         label.classList.toggle("current", j === current_edge);
-        label.textContent = edgeLabel(j, k !== undefined && k < done ? steps[k] : null);
+        words.textContent = edgeLabel(j, k !== undefined && k < done ? steps[k] : null);
+        const w = words.textContent.length * 6.7 + 6;
+        back.setAttribute("x", lx - w / 2);
+        back.setAttribute("width", w);
       });
       where.textContent = T.at(at, total);
       live.textContent = text(at);
