@@ -1,0 +1,392 @@
+"""The rules docs/<lang>/floating-point.md states, tried on the cases that break rules.
+
+The page's own blocks check its outputs; these tests try each general sentence on more inputs:
+every float32 exponent (e = 0 and the ends of the normal range among them), zeros, subnormals,
+overflow, create_graph=True, no_grad, other shapes, and the plain CPU kernels.
+"""
+
+import inspect
+import math
+import os
+import subprocess
+import sys
+import warnings
+
+import pytest
+import torch
+from torch.autograd import gradcheck
+from torch.autograd.gradcheck import GradcheckError
+
+UP32 = torch.tensor(math.inf)
+F = torch.nn.functional
+
+
+def draws(n, count, seed=0, dtype=torch.float32):
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(count):
+        yield torch.randn(n, generator=gen, dtype=dtype)
+
+
+def grad_of(f, values, **backward_kwargs):
+    x = values.clone().requires_grad_(True)
+    f(x).backward(**backward_kwargs)
+    return x.grad
+
+
+def norm_squared(t):
+    return torch.norm(t) ** 2
+
+
+# "For a normal float32 x with 2^e ≤ |x| < 2^(e+1) (-126 ≤ e ≤ 127) the float32 numbers are 2^(e-23) apart."
+
+
+def float32(value):
+    return torch.tensor(value, dtype=torch.float64).float()
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_float32_spacing_is_2_to_the_e_minus_23_for_every_normal_exponent(sign):
+    for e in range(-126, 128):
+        gap = 2.0 ** (e - 23)
+        lowest = float32(sign * 2.0**e)
+        highest = float32(sign * (2.0 ** (e + 1) - gap))  # the largest float32 below 2^(e+1)
+        inside = float32(sign * 1.5 * 2.0**e)
+        for x in (lowest, highest, inside):
+            if e == 127 and x is highest:
+                continue  # beyond the largest float32 lies inf, outside the range
+            away = torch.nextafter(x, sign * UP32)
+            assert abs(away.double() - x.double()).item() == gap, (e, x)
+        # Towards zero from inside the range, the neighbour is in the same range: the same gap.
+        assert abs(torch.nextafter(highest, torch.tensor(0.0)).double() - highest.double()).item() == gap
+
+
+def test_e_is_0_for_1_and_1_for_3():
+    assert (torch.nextafter(torch.tensor(1.0), UP32) - 1).item() == 2.0**-23
+    assert (torch.nextafter(torch.tensor(3.0), UP32) - 3).item() == 2.0**-22
+    assert (torch.nextafter(torch.tensor(1.999), UP32).double() - float32(1.999).double()).item() == 2.0**-23
+
+
+def test_below_1_the_float32_spacing_halves():
+    one = torch.tensor(1.0)
+    assert (one - torch.nextafter(one, torch.tensor(0.0))).item() == 2.0**-24
+
+
+def test_below_the_normal_range_the_spacing_stops_shrinking():
+    # Why the page says "normal": subnormal float32 numbers are all 2^-149 apart.
+    for x in (0.0, 2.0**-149, 2.0**-130, 2.0**-127):
+        assert (torch.nextafter(float32(x), UP32).double() - float32(x).double()).item() == 2.0**-149
+
+
+def test_float64_spacing_is_2_to_the_e_minus_52_and_math_ulp_gives_it():
+    for e in range(-1022, 1024, 7):
+        x = 1.5 * 2.0**e
+        assert math.nextafter(x, math.inf) - x == 2.0 ** (e - 52) == math.ulp(x)
+        assert math.ulp(-x) == math.ulp(x)
+
+
+def test_torch_nextafter_works_in_the_dtype_of_its_input():
+    one = torch.tensor(1.0, dtype=torch.float64)
+    up = torch.nextafter(one, torch.tensor(math.inf, dtype=torch.float64))
+    assert up.dtype == torch.float64 and (up - one).item() == 2.0**-52
+
+
+def test_rounding_to_float32_has_relative_error_at_most_2_to_the_minus_24_in_the_normal_range():
+    u = 2.0**-24
+    gen = torch.Generator().manual_seed(0)
+    for scale in (1e-37, 1e-10, 1.0, 1e10, 1e37):
+        x = torch.randn(10_000, generator=gen, dtype=torch.float64) * scale
+        x = x[x.abs() >= 2.0**-126]
+        assert ((x.float().double() - x).abs() <= u * x.abs()).all()
+
+
+# "Doing the two roundings by hand in the same order gives a.grad exactly", and the gap is one ulp in the example.
+
+
+def test_norm_squared_gradient_is_a_over_s_times_2s_at_many_points_and_sizes():
+    for n in (1, 5, 100):
+        for values in draws(n, 100):
+            s = torch.linalg.vector_norm(values)
+            assert torch.equal(grad_of(norm_squared, values), (values / s) * (2 * s))
+
+
+def test_the_page_example_is_one_ulp_above_2a():
+    values = torch.randn(5, generator=torch.Generator().manual_seed(1))
+    grad = grad_of(norm_squared, values)
+    assert grad[3] == torch.nextafter(2 * values[3], UP32)
+    assert torch.equal(grad[[0, 1, 2, 4]], 2 * values[[0, 1, 2, 4]])
+
+
+def fraction_equal(n, count):
+    return sum(torch.equal(grad_of(norm_squared, v), 2 * v) for v in draws(n, count)) / count
+
+
+def test_with_5_elements_some_draws_hit_2a_everywhere_and_many_do_not():
+    assert 0.2 <= fraction_equal(5, 400) <= 0.8
+
+
+def test_with_100_elements_almost_every_draw_has_an_element_off():
+    assert fraction_equal(100, 200) < 0.05
+
+
+# "(a * a).sum() gives 2 * a bit for bit, for every finite a (where 2a overflows, both sides are inf)."
+
+EDGE_VALUES = torch.tensor(
+    [0.0, -0.0, 2.0**-149, -(2.0**-140), 2.0**-126, 1.0, -3.0, 1e30, 3e38, -3e38, torch.finfo(torch.float32).max]
+)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"create_graph": True}], ids=["plain", "create_graph"])
+def test_sum_of_squares_gradient_is_exactly_2a_at_edge_values(kwargs):
+    grad = grad_of(lambda t: (t * t).sum(), EDGE_VALUES, **kwargs)
+    assert torch.equal(grad, 2 * EDGE_VALUES)
+    assert torch.isinf(grad[-3:]).all()  # 2a overflows: inf on both sides
+
+
+@pytest.mark.parametrize("n", [1, 5, 100, 10_000])
+def test_sum_of_squares_gradient_is_exactly_2a_for_random_vectors(n):
+    for values in draws(n, 50):
+        assert torch.equal(grad_of(lambda t: (t * t).sum(), values), 2 * values)
+
+
+def test_a_plus_a_is_exact_even_in_float16_and_bfloat16():
+    for dtype in (torch.float16, torch.bfloat16):
+        values = torch.randn(1000, generator=torch.Generator().manual_seed(0)).to(dtype)
+        assert torch.equal(values + values, (values.double() * 2).to(dtype))
+
+
+def test_the_exact_rules_hold_under_the_plain_cpu_kernels():
+    code = """
+import torch
+gen = torch.Generator().manual_seed(0)
+for n in (5, 100):
+    for _ in range(100):
+        v = torch.randn(n, generator=gen)
+        a = v.clone().requires_grad_()
+        (a * a).sum().backward()
+        assert torch.equal(a.grad, 2 * v)
+        b = v.clone().requires_grad_()
+        (torch.norm(b) ** 2).backward()
+        s = torch.linalg.vector_norm(v)
+        assert torch.equal(b.grad, (v / s) * (2 * s))
+print(torch.backends.cpu.get_cpu_capability())
+"""
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "DEFAULT"
+
+
+# Finite differences: "truncation error shrinks like ε²", "rounding error grows as ε shrinks",
+# "smallest near u^(1/3)", "at ε = 1e-6 float32 is off in the third decimal, float64 still good".
+
+
+def central_error(eps, dtype, at=1.0):
+    x = torch.tensor(at, dtype=dtype)
+    return abs(((torch.sin(x + eps) - torch.sin(x - eps)) / (2 * eps)).item() - math.cos(at))
+
+
+@pytest.mark.parametrize("at", [1.0, 0.3, 2.0])
+def test_the_truncation_error_shrinks_like_eps_squared(at):
+    ratio = central_error(1e-1, torch.float64, at) / central_error(1e-2, torch.float64, at)
+    assert 95 < ratio < 105
+
+
+@pytest.mark.parametrize("dtype, best", [(torch.float32, {1e-2, 1e-3}), (torch.float64, {1e-5, 1e-6})])
+def test_the_best_power_of_ten_step_is_near_the_cube_root_of_u(dtype, best):
+    steps = [10.0**-k for k in range(1, 10)]
+    assert min(steps, key=lambda eps: central_error(eps, dtype)) in best
+    u = 2.0**-24 if dtype == torch.float32 else 2.0**-53
+    assert any(0.1 < eps / u ** (1 / 3) < 10 for eps in best)
+
+
+def test_at_gradchecks_step_float32_is_off_in_the_third_decimal_and_float64_is_not():
+    assert 1e-3 < central_error(1e-6, torch.float32) < 1e-2
+    assert central_error(1e-6, torch.float64) < 1e-9
+
+
+def test_below_a_few_times_1e_minus_3_the_float32_error_exceeds_the_truncation_error():
+    for k in range(24, 73):  # the figure's steps from 10^-3 down
+        eps = 10 ** (-k / 8)
+        assert central_error(eps, torch.float32) > eps**2 * math.cos(1.0) / 6
+
+
+# gradcheck: its defaults, what it returns, float32, kinks.
+
+
+def test_gradchecks_defaults_are_the_ones_the_page_gives():
+    parameters = inspect.signature(gradcheck).parameters
+    assert parameters["eps"].default == 1e-6
+    assert parameters["atol"].default == 1e-5
+    assert parameters["rtol"].default == 1e-3
+    assert parameters["raise_exception"].default is True
+
+
+class WrongSquare(torch.autograd.Function):
+    @staticmethod
+    def forward(x):
+        return x * x
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x  # should be 2x
+
+
+def test_gradcheck_raises_on_a_wrong_gradient_or_returns_false_when_asked():
+    x = torch.randn(4, generator=torch.Generator().manual_seed(0), dtype=torch.float64, requires_grad=True)
+    with pytest.raises(GradcheckError, match="Jacobian mismatch"):
+        gradcheck(WrongSquare.apply, (x,))
+    assert gradcheck(WrongSquare.apply, (x,), raise_exception=False) is False
+
+
+EXAMPLES = {
+    "sum of squares": lambda t: (t * t).sum(),
+    "norm squared": norm_squared,
+    "logsumexp": lambda t: torch.logsumexp(t, dim=0),
+}
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_gradcheck_passes_in_float64_at_many_points(name):
+    for values in draws(5, 20, dtype=torch.float64):
+        assert gradcheck(EXAMPLES[name], (values.requires_grad_(),))
+    assert gradcheck(EXAMPLES[name], (torch.zeros(5, dtype=torch.float64, requires_grad=True),))
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_gradcheck_in_float32_warns_and_usually_fails(name):
+    values = next(draws(5, 1)).requires_grad_()
+    with pytest.warns(UserWarning, match="not a double precision floating point"):
+        with pytest.raises(GradcheckError, match="Jacobian mismatch"):
+            gradcheck(EXAMPLES[name], (values,))
+    failures = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for v in draws(5, 20, seed=1):
+            failures += not gradcheck(EXAMPLES[name], (v.requires_grad_(),), raise_exception=False)
+    assert failures >= 15
+
+
+def test_gradcheck_fails_within_eps_of_a_kink_and_passes_away_from_it():
+    def at(value):
+        return (torch.tensor([value], dtype=torch.float64, requires_grad=True),)
+
+    assert not gradcheck(torch.abs, at(1e-7), raise_exception=False)
+    assert gradcheck(torch.abs, at(1e-3))
+    assert not gradcheck(torch.relu, at(-1e-7), raise_exception=False)
+    assert gradcheck(torch.relu, at(-1e-3))
+
+
+# log-sum-exp: "gradient = softmax, positive, adds up to 1"; "e^x is inf above about 88.7"; logsumexp does not overflow.
+
+
+def test_logsumexp_gradient_is_softmax_positive_and_sums_to_one():
+    for values in [torch.zeros(7), *draws(7, 100)]:
+        grad = grad_of(lambda t: torch.logsumexp(t, dim=0), values)
+        assert torch.allclose(grad, torch.softmax(values, dim=0))
+        assert (grad > 0).all()
+        assert torch.allclose(grad.sum(), torch.tensor(1.0))
+
+
+def test_float32_exp_overflows_just_above_88_7():
+    assert torch.isfinite(torch.exp(torch.tensor(88.72)))
+    assert torch.isinf(torch.exp(torch.tensor(88.73)))
+
+
+@pytest.mark.parametrize("shift", [100.0, 1e4])
+def test_logsumexp_stays_finite_where_the_naive_formula_overflows(shift):
+    values = torch.tensor([0.0, 1.0, 2.0]) + shift
+    naive = grad_of(lambda t: torch.log(torch.exp(t).sum()), values)
+    assert torch.isnan(naive).all()
+    stable = grad_of(lambda t: torch.logsumexp(t, dim=0), values)
+    assert torch.isfinite(stable).all() and (stable > 0).all()
+    # Far from 0, x - lse keeps only as many digits as float32 has there: close, not allclose.
+    assert torch.allclose(stable, torch.softmax(values, dim=0), atol=2e-3)
+
+
+def test_the_sum_to_one_is_a_fact_of_the_math_not_of_every_float32_result():
+    # The page says softmax's entries add up to 1, about the formula. At 1e30, float32 cannot tell
+    # 1e30 + 2 from 1e30, so each exp(x - lse) is exp(0) = 1 and the computed gradient sums to 3.
+    grad = grad_of(lambda t: torch.logsumexp(t, dim=0), torch.tensor([0.0, 1.0, 2.0]) + 1e30)
+    assert torch.equal(grad, torch.ones(3))
+
+
+# The linear layer's loss: the formula from differentials; nn.Linear's weight shape; mse_loss's shape rules.
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_differentials_give_the_gradients_of_the_mean_squared_error(seed):
+    gen = torch.Generator().manual_seed(seed)
+    n = 8
+    X, y = torch.randn(n, 3, generator=gen), torch.randn(n, generator=gen)
+    w = torch.randn(3, generator=gen, requires_grad=True)
+    b = torch.randn((), generator=gen, requires_grad=True)
+    ((X @ w + b - y) ** 2).mean().backward()
+    r = (X @ w + b - y).detach()
+    assert torch.allclose(w.grad, 2 / n * X.T @ r, atol=1e-6)
+    assert torch.allclose(b.grad, 2 / n * r.sum(), atol=1e-6)
+
+
+def test_the_mse_gradient_passes_gradcheck_in_float64():
+    gen = torch.Generator().manual_seed(1)
+    X = torch.randn(8, 3, generator=gen, dtype=torch.float64)
+    y = torch.randn(8, generator=gen, dtype=torch.float64)
+    w = torch.randn(3, generator=gen, dtype=torch.float64, requires_grad=True)
+    b = torch.randn((), generator=gen, dtype=torch.float64, requires_grad=True)
+    assert gradcheck(lambda w, b: ((X @ w + b - y) ** 2).mean(), (w, b))
+
+
+def test_a_linear_layer_has_a_weight_of_shape_1_by_3_and_an_output_of_shape_n_by_1():
+    layer = torch.nn.Linear(3, 1)
+    assert layer.weight.shape == (1, 3) and layer(torch.zeros(8, 3)).shape == (8, 1)
+
+
+def test_an_n_by_1_output_against_an_n_target_broadcasts_to_n_by_n_and_changes_the_gradient():
+    torch.manual_seed(0)
+    n = 8
+    X, y = torch.randn(n, 3), torch.randn(n)
+    layer = torch.nn.Linear(3, 1)
+    assert (layer(X) - y).shape == (n, n)
+    with pytest.warns(UserWarning, match="different to the input size"):
+        wrong = F.mse_loss(layer(X), y)
+    assert torch.allclose(wrong, ((layer(X) - y) ** 2).mean())
+    wrong.backward()
+    wrong_grad = layer.weight.grad.clone()
+    for fixed in (lambda out: (out.squeeze(-1), y), lambda out: (out, y.unsqueeze(-1))):
+        layer.zero_grad()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            F.mse_loss(*fixed(layer(X))).backward()
+        r = (layer(X).squeeze(-1) - y).detach()
+        assert torch.allclose(layer.weight.grad, (2 / n * X.T @ r).unsqueeze(0))
+        assert not torch.allclose(layer.weight.grad, wrong_grad)
+
+
+@pytest.mark.parametrize(
+    "input_shape, target_shape", [((8, 1), (8,)), ((8, 2), (2,)), ((1, 8), (8,)), ((8,), (1,)), ((8,), (8, 1))]
+)
+@pytest.mark.parametrize("mode", ["grad", "no_grad"])
+def test_mse_loss_warns_on_any_shape_difference_and_goes_on_when_the_shapes_broadcast(
+    input_shape, target_shape, mode
+):
+    prediction = torch.zeros(input_shape, requires_grad=mode == "grad")
+    with torch.set_grad_enabled(mode == "grad"):
+        with pytest.warns(UserWarning, match="different to the input size"):
+            loss = F.mse_loss(prediction, torch.ones(target_shape))
+    assert loss.shape == () and loss.item() == 1.0
+
+
+@pytest.mark.parametrize("input_shape, target_shape", [((8, 2), (3,)), ((8, 3), (7,)), ((2, 3), (3, 2))])
+def test_mse_loss_warns_then_raises_when_the_shapes_do_not_broadcast(input_shape, target_shape):
+    with pytest.warns(UserWarning, match="different to the input size"):
+        with pytest.raises(RuntimeError, match="must match the size of tensor b"):
+            F.mse_loss(torch.zeros(input_shape), torch.zeros(target_shape))
+
+
+def test_mse_loss_with_equal_shapes_does_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.mse_loss(torch.zeros(8, 1), torch.zeros(8, 1))
