@@ -329,3 +329,109 @@ def test_setting_grad_to_none_then_backward_writes_the_plain_gradient():
     x.grad = None
     (2 * torch.dot(x, x)).backward()
     assert torch.equal(x.grad, 4 * x.detach())
+
+
+# --- where the second call stops, and when a node still has what it needs -----------------------
+
+
+def test_the_second_call_raises_at_the_first_node_mul_before_dot_backward_runs():
+    x = lesson_x()
+    y = 2 * torch.dot(x, x)
+    mul = y.grad_fn
+    dot = mul.next_functions[0][0]
+    assert (mul.name(), dot.name()) == ("MulBackward0", "DotBackward0")
+    assert torch.equal(mul._saved_other, torch.tensor(2))  # the factor 2
+    y.backward()
+    reached = []
+    mul.register_prehook(lambda grads: reached.append("MulBackward0"))
+    dot.register_prehook(lambda grads: reached.append("DotBackward0"))
+    with pytest.raises(RuntimeError, match=SECOND_TIME):
+        y.backward()
+    assert reached == ["MulBackward0"]  # DotBackward0 never runs: no gradient moved
+    assert torch.equal(x.grad, 4 * x.detach())
+
+
+def test_a_node_the_first_call_did_not_run_still_has_its_tensors():
+    a = torch.ones(3, requires_grad=True)
+    b = torch.ones(3, requires_grad=True)
+    y = (a * a).sum() + (b * b).sum()
+    y.backward(inputs=[a])
+    y.backward(inputs=[b])
+    assert torch.equal(a.grad, torch.full((3,), 2.0)) and torch.equal(b.grad, torch.full((3,), 2.0))
+    y = (a * a).sum() + (b * b).sum()
+    (ga,) = torch.autograd.grad(y, a)
+    (gb,) = torch.autograd.grad(y, b)
+    assert torch.equal(ga, torch.full((3,), 2.0)) and torch.equal(gb, torch.full((3,), 2.0))
+    with pytest.raises(RuntimeError, match=SECOND_TIME):
+        torch.autograd.grad(y, a)  # but a node that did run has lost them
+
+
+def test_the_folded_example_does_not_raise_when_the_first_call_walks_only_a():
+    a = torch.ones(3, requires_grad=True)
+    b = torch.ones(3, requires_grad=True)
+    y = (b * b).sum() + a.sum()
+    y.backward(inputs=[a])
+    assert b.grad is None
+    y.backward()
+    assert torch.equal(a.grad, torch.full((3,), 2.0)) and torch.equal(b.grad, torch.full((3,), 2.0))
+
+
+def test_a_node_that_keeps_its_input_outside_saved_tensors_can_be_walked_twice():
+    class Square(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.t = t  # not save_for_backward: nothing for the engine to free
+            return t * t
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 2 * ctx.t * grad
+
+    x = lesson_x()
+    y = Square.apply(x).sum()
+    y.backward()
+    y.backward()
+    assert torch.equal(x.grad, 4 * x.detach())
+
+
+def test_rerunning_a_cell_of_only_y_and_backward_gives_8x():
+    x = lesson_x()  # an earlier cell
+
+    def cell():
+        y = 2 * torch.dot(x, x)
+        y.backward()
+
+    cell()
+    cell()
+    assert torch.equal(x.grad, 8 * x.detach())
+
+
+def test_momentum_leaves_a_zero_gradient_in_place_on_the_first_step():
+    a = torch.ones(2, requires_grad=True)
+    optimizer = torch.optim.SGD([a], lr=0.1, momentum=0.9)
+    a.grad = torch.zeros(2)
+    optimizer.step()
+    assert torch.equal(a.detach(), torch.ones(2))
+
+
+def test_weight_decay_leaves_a_zero_parameter_with_a_zero_gradient_in_place():
+    a = torch.zeros(2, requires_grad=True)
+    optimizer = torch.optim.SGD([a], lr=0.1, weight_decay=0.1)
+    a.grad = torch.zeros(2)
+    optimizer.step()
+    assert torch.equal(a.detach(), torch.zeros(2))
+
+
+def test_the_recorded_torch_2_0_run_shows_mean_raising_as_the_answer_says():
+    import json
+    from pathlib import Path
+
+    records = json.loads((Path(__file__).resolve().parent.parent / "versions" / "torch-versions.json").read_text())
+    old = records["versions"].get("2.0.1")
+    if old is None:
+        pytest.skip("no torch 2.0.1 record")
+    outputs = [block.get("output", "") for page, blocks in old["pages"].items() if page.endswith("backward-twice.md")
+               for block in blocks]
+    assert any("MeanBackward0 raises" in output for output in outputs)
+    x = lesson_x()
+    assert not second_call(lambda x: x.mean(), x)[0]  # on this torch, mean survives

@@ -203,3 +203,62 @@ def test_the_figure_shows_what_backward_leaves_in_x_grad():
     J, grads = numbers()
     assert J == [[2.0, 1.0, 0.0], [0.0, 4.0, 0.0], [1.0, 0.0, 3.0]]
     assert grads == [[0.0, 3.0, -6.0], [3.0, 5.0, 3.0]]
+
+
+# --- the review's cases: zeros in the input, autograd.grad, complex outputs, batched rows ---------
+
+
+def test_a_zero_in_the_input_leaves_a_column_of_a_diagonal_jacobian_without_nonzero():
+    t = torch.tensor([0.0, 1.0, 2.0])
+    J = jacobian(lambda s: s * s, t)
+    assert torch.count_nonzero(J[:, 0]) == 0
+    assert torch.equal(J - torch.diag(torch.diagonal(J)), torch.zeros(3, 3))  # every entry off the diagonal is 0
+    assert all(torch.count_nonzero(J[:, j]) <= 1 for j in range(3))
+    assert torch.equal(J.sum(dim=0), torch.diagonal(J))
+
+
+def test_autograd_grad_without_grad_outputs_needs_one_element_too():
+    x = torch.tensor(X, requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        torch.autograd.grad(g(x), x)
+    (row,) = torch.autograd.grad(g(x)[0], x)
+    assert torch.equal(row, torch.tensor([2.0, 1.0, 0.0]))
+
+
+@pytest.mark.parametrize("shape", [(), (1,)])
+def test_a_complex_output_with_one_element_still_needs_an_argument(shape):
+    z = torch.full(shape, 1 + 2j, requires_grad=True)
+    with pytest.raises(RuntimeError, match="only for real scalar outputs"):
+        (z * z).backward()
+    with pytest.raises(RuntimeError, match="only for real scalar outputs"):
+        torch.autograd.grad(z * z, z)
+    (z * z).backward(torch.ones(shape, dtype=z.dtype))
+    assert z.grad is not None
+
+
+def test_batched_seeds_give_every_row_of_j_in_one_call(monkeypatch):
+    x = torch.tensor(X, requires_grad=True)
+    J = jacobian(g, x.detach())
+    (rows,) = torch.autograd.grad(g(x), x, torch.eye(3), is_grads_batched=True)
+    assert torch.equal(rows, J)
+    calls = []
+    original = torch.autograd.grad
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(torch.autograd, "grad", counting)
+    assert torch.equal(jacobian(g, x.detach(), vectorize=True), J)
+    assert len(calls) == 1
+
+
+def test_the_figure_labels_use_the_colon_of_their_language():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snippets" / "non_scalar"))
+    from fig_jacobian import WORDS
+
+    assert WORDS["zh"]["diagonal"].endswith("：") and ":" not in WORDS["zh"]["diagonal"]
+    assert WORDS["en"]["diagonal"].endswith(": ")

@@ -16,12 +16,12 @@ WORDS = {
     "zh": {
         "titles": ["v 给 J 的每一行加权", "v = ones_like(y)：按列求和"],
         "grad": "x.grad = vᵀJ",
-        "diagonal": "对角线（不是它）",
+        "diagonal": "对角线（不是它）：",
     },
     "en": {
         "titles": ["v weights each row of J", "v = ones_like(y): column sums"],
         "grad": "x.grad = vᵀJ",
-        "diagonal": "diagonal (not this)",
+        "diagonal": "diagonal (not this): ",
     },
 }
 
@@ -76,7 +76,7 @@ def draw(theme, lang):
         axes.text(1.5, -1.15, words["grad"], ha="center", va="center", color=grad_colour, fontsize=10)
         if seed == (1.0, 1.0, 1.0):
             diagonal = ", ".join(f"{J[k][k]:g}" for k in range(3))
-            axes.text(1.5, -1.75, f"{words['diagonal']}: ({diagonal})", ha="center", va="center",
+            axes.text(1.5, -1.75, f"{words['diagonal']}({diagonal})", ha="center", va="center",
                       color=diag_colour, fontsize=10)
     fig.tight_layout()
     return fig
