@@ -6,6 +6,7 @@ states, so a torch release that changes a convention fails here with the rule it
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -587,3 +588,56 @@ def test_clip_grad_norm_shrinks_a_gradient_whose_norm_is_exactly_max_norm():
     w.grad = torch.tensor([0.3, 0.4])
     torch.nn.utils.clip_grad_norm_([w], max_norm=1.0)
     assert torch.equal(w.grad, torch.tensor([0.3, 0.4]))
+
+
+def test_an_undefined_point_gives_nan_for_sqrt_but_minus_one_for_log():
+    # rule 5: an arbitrary value, "usually nan" is not "always nan"
+    x = torch.tensor(-1.0, requires_grad=True)
+    torch.sqrt(x).backward()
+    assert torch.isnan(x.grad)
+    x = torch.tensor(-1.0, requires_grad=True)
+    torch.log(x).backward()
+    assert x.grad.item() == -1.0
+
+
+def test_bernoulli_records_a_node_whose_backward_returns_zeros_without_raising():
+    # rule 6 as the documentation states it is not kept by every random operation
+    p = torch.tensor([0.3, 0.6], requires_grad=True)
+    sample = torch.bernoulli(p)
+    assert type(sample.grad_fn).__name__ == "BernoulliBackward0"
+    sample.sum().backward()
+    assert torch.equal(p.grad, torch.zeros(2))
+
+
+def test_maximum_with_a_constant_still_takes_half_while_relu_of_the_same_function_takes_zero():
+    # max(x, 0) as a function of x alone is relu (minimum-norm subgradient 0);
+    # torch.maximum applies the rule to the two-input operation and returns its x-part
+    x = torch.tensor(0.0, requires_grad=True)
+    torch.maximum(x, torch.tensor(0.0)).backward()
+    assert x.grad.item() == 0.5
+    x = torch.tensor(0.0, requires_grad=True)
+    torch.relu(x).backward()
+    assert x.grad.item() == 0.0
+
+
+def test_the_safe_pattern_at_zero_gives_the_left_limit_zero_of_the_two_by_continuity():
+    # 0 on the left, sqrt on the right: continuity allows 0 (left) or inf (right)
+    x = torch.tensor([-1e-6, 0.0, 1e-6], requires_grad=True)
+    y = torch.where(x > 0, torch.where(x > 0, x, 1.0).sqrt(), 0.0)
+    y.sum().backward()
+    assert x.grad[0].item() == 0.0 and x.grad[1].item() == 0.0
+    assert x.grad[2].item() > 400.0  # the right derivative grows without bound
+
+
+def test_max_with_dim_is_the_same_exception_on_every_recorded_release_and_only_clamp_changed():
+    records = json.loads((ROOT / "versions" / "torch-versions.json").read_text(encoding="utf-8"))
+    for version, record in records["versions"].items():
+        for block in record.get("pages", {}).get("docs/en/nan-gradients.md", []):
+            if block["block"] != 1 or block["status"] == "same":
+                continue
+            changed = [
+                line[1:].split()[0]
+                for line in block["diff"].splitlines()
+                if line[:1] in "+-" and not line.startswith(("+++", "---"))
+            ]
+            assert set(changed) == {"clamp(x,"}, (version, changed)
