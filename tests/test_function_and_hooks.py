@@ -584,11 +584,36 @@ def test_composite_functions_leave_the_nodes_of_their_parts():
     assert F.normalize(a, dim=1).grad_fn.name() == "DivBackward0"
 
 
-def test_some_operations_have_no_derivative_formula():
+def test_zeta_has_no_derivative_formula_for_its_first_argument_only():
     x = torch.tensor([2.0, 3.0], requires_grad=True)
     z = torch.special.zeta(x, torch.tensor(1.0))
     with pytest.raises(NotImplementedError, match="the derivative for 'zeta' is not implemented"):
         z.sum().backward()
+    # with respect to q there is a formula: d/dq zeta(s, q) = -s * zeta(s + 1, q)
+    q = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    torch.special.zeta(torch.tensor(3.0, dtype=torch.float64), q).backward()
+    expected = -3.0 * torch.special.zeta(torch.tensor(4.0, dtype=torch.float64), torch.tensor(2.0, dtype=torch.float64))
+    assert torch.allclose(q.grad, expected)
+    assert round(q.grad.item(), 4) == -0.2470
+
+
+def test_ctx_is_the_grad_fn_only_when_the_call_is_recorded():
+    seen = {}
+
+    class Remember(DotProduct):
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            DotProduct.setup_context(ctx, inputs, output)
+            seen["ctx"] = ctx
+
+    x = torch.ones(3, requires_grad=True)
+    out = Remember.apply(x, torch.ones(3))
+    assert out.grad_fn is seen["ctx"]
+    with torch.no_grad():
+        out = Remember.apply(x, torch.ones(3))
+    assert out.grad_fn is None and not out.requires_grad
+    out = Remember.apply(torch.ones(3), torch.ones(3))  # no input requires grad
+    assert out.grad_fn is None and not out.requires_grad
 
 
 # torch.func.jvp imports forward_ad, which makes torch itself call the deprecated torch.jit.script.
