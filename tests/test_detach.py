@@ -6,6 +6,8 @@ try each general sentence on what the page does not show: a constant, a scalar, 
 """
 
 import numpy as np
+import warnings
+
 import pytest
 import torch
 
@@ -172,7 +174,8 @@ def test_x_grad_after_an_ordinary_backward_requires_no_grad_and_converts():
 
 def test_x_grad_after_backward_with_create_graph_requires_grad_and_numpy_raises():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.warns(UserWarning, match="reference cycle"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns of the reference cycle once per process
         (x**3).sum().backward(create_graph=True)
     assert x.grad.requires_grad and x.grad.grad_fn is not None
     with pytest.raises(RuntimeError, match=NUMPY):
