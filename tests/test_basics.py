@@ -42,6 +42,21 @@ def test_the_smaller_the_nudge_the_closer_the_slope():
     assert gaps[0] > gaps[1] > gaps[2]
 
 
+def test_in_float32_the_smaller_the_nudge_is_not_always_the_closer():
+    # The page says "in exact arithmetic": in float32 a tiny nudge drowns in rounding errors.
+    x = torch.arange(4.0)
+    y = 2 * torch.dot(x, x)
+
+    def quotient(delta):
+        nudged = x.clone()
+        nudged[3] += delta
+        return ((2 * torch.dot(nudged, nudged) - y) / delta).item()
+
+    assert abs(quotient(2**-10) - 12) < abs(quotient(0.125) - 12)
+    assert abs(quotient(1e-6) - 12) > abs(quotient(2**-10) - 12)
+    assert abs(quotient(1e-6) - 12) > 0.5
+
+
 # --- requires_grad and grad_fn --------------------------------------------------------------------
 
 
@@ -61,6 +76,8 @@ def test_a_tensor_made_by_us_has_no_grad_fn_and_its_results_do():
     assert (s.grad_fn.name(), y.grad_fn.name()) == ("DotBackward0", "MulBackward0")
     assert y.grad_fn.next_functions[0][0] is s.grad_fn
     assert [f.variable is x for f, _ in s.grad_fn.next_functions] == [True, True]
+    first, second = (f for f, _ in s.grad_fn.next_functions)
+    assert first is second and first.name() == "torch::autograd::AccumulateGrad"  # one node, two edges
     assert str(y) == "tensor(28., grad_fn=<MulBackward0>)"
 
 
@@ -91,6 +108,24 @@ def test_a_differentiable_operation_with_zero_slope_still_records_a_node():
         result.sum().backward()
         assert torch.equal(x.grad, torch.zeros(4))
         x.grad = None
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [lambda x: x.float(), lambda x: x.to(torch.float32), lambda x: x.contiguous(), lambda x: x.cpu()],
+    ids=["float", "to-float32", "contiguous", "cpu"],
+)
+def test_the_three_conditions_are_not_enough_a_conversion_that_changes_nothing_returns_the_tensor(convert):
+    x = torch.arange(4.0, requires_grad=True)
+    assert convert(x) is x and x.grad_fn is None
+    y = 2 * x
+    assert convert(y) is y and convert(y).grad_fn is y.grad_fn  # no new node
+
+
+def test_a_result_with_a_grad_fn_needs_an_input_that_requires_grad():
+    c = torch.arange(4.0)
+    for result in (2 * c, torch.dot(c, c), c.double(), c.sin()):
+        assert result.grad_fn is None and not result.requires_grad
 
 
 def test_integer_tensors_cannot_require_grad():
