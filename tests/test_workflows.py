@@ -42,7 +42,7 @@ def test_only_a_commit_of_main_whose_tests_passed_is_published():
     build, deploy = jobs["build-site"], jobs["deploy"]
     assert build["needs"] == "test" and deploy["needs"] == "build-site"
     assert "refs/heads/main" in build["if"] and "pull_request" in build["if"]
-    # The published build installs only what the build needs (no browser), and no shared pip cache.
+    # The published build (site and PDF) and no shared pip cache.
     assert any(step.get("run") == "make build" for step in build["steps"])
     assert all("cache" not in step.get("with", {}) for step in build["steps"])
     uses = [step.get("uses", "").split("@")[0] for job in (build, deploy) for step in job["steps"]]
@@ -51,11 +51,18 @@ def test_only_a_commit_of_main_whose_tests_passed_is_published():
     assert deploy["concurrency"]["cancel-in-progress"] is False
 
 
-def test_make_build_does_not_install_the_test_tools():
+def test_make_build_installs_the_browser_the_pdf_edition_needs_and_prints_it():
+    """`make build` ends with the PDF edition (scripts/build_pdf.py), which Chromium and the CJK font
+    print: so it runs `setup` (system packages), while `make serve` needs only `setup-build`."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    build_line = next(line for line in makefile.splitlines() if line.startswith("build:"))
-    assert "setup-build" in build_line and " setup " not in f"{build_line} "
-    setup_build = next(line for line in makefile.splitlines() if line.startswith("setup-build:"))
+    lines = makefile.splitlines()
+    build_line = next(line for line in lines if line.startswith("build:"))
+    assert " setup " in f"{build_line} "
+    recipe = lines[lines.index(build_line) + 1: lines.index(build_line) + 3]
+    assert any("scripts/build_site.py" in line for line in recipe) and any("scripts/build_pdf.py" in line for line in recipe)
+    serve_line = next(line for line in lines if line.startswith("serve:"))
+    assert "setup-build" in serve_line and " setup " not in f"{serve_line} "
+    setup_build = next(line for line in lines if line.startswith("setup-build:"))
     assert "system-packages" not in setup_build
 
 
