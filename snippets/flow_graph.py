@@ -1,9 +1,10 @@
 """A computational graph with the numbers that flow through it, read from a real backward pass.
 
-Each box is a node: its name, the operation that made it, its forward value and its gradient
-(d output / d node). Each arrow goes from an input to the node computed from it and carries the
-gradient that flowed back along it in the backward pass. Inputs are on the left, the output on
-the right. Two readers fill the same :class:`Flow`:
+Each box is a node: its name, the operation that made it (for a leaf of torch, the
+``AccumulateGrad`` node that holds it), its forward value and its gradient (d output / d node).
+Inputs are on the left, the output (a thick box) on the right. Each arrow points back from a node
+to an input it was computed from and carries the gradient that flowed back along it in the
+backward pass. Two readers fill the same :class:`Flow`:
 
 * :func:`torch_flow` runs ``output.backward()`` on a real torch graph, with a hook on every
   ``grad_fn`` node that records what the node received and what it passed to each input;
@@ -23,10 +24,12 @@ from dataclasses import dataclass, field
 
 WORDS = {
     "zh": {"value": "值", "grad": "梯度",
-           "legend": "方框：节点的值与梯度（输出对它的导数）；箭头上：反向传播时沿这条边流回的梯度"},
+           "legend": "前向传播从左到右：输入在左，输出（粗框）在右。方框：节点的值与梯度（输出对它的导数）。"
+                     "箭头：反向传播时沿这条边流回输入的梯度"},
     "en": {"value": "value", "grad": "grad",
-           "legend": "boxes: each node's value and gradient (d output / d node); "
-                     "arrows: the gradient that flows back along each edge"},
+           "legend": "forward pass left to right: inputs on the left, the output (thick box) on the right. "
+                     "Boxes: each node's value and gradient (d output / d node). "
+                     "Arrows: the gradient that flows back along each edge to the input"},
 }
 
 
@@ -217,7 +220,8 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
         (x0, y0), (x1, y1) = centre[edge.source], centre[edge.target]
         start = (x0 + box_size[edge.source][0] / 2, y0 - offset)
         end = (x1 - box_size[edge.target][0] / 2, y1 - offset)
-        ax.annotate("", xy=end, xytext=start,
+        # The arrow points the way its number travels: back, from the result to the input it was computed from.
+        ax.annotate("", xy=start, xytext=end,
                     arrowprops={"arrowstyle": "-|>", "color": theme["lines"][1], "shrinkA": 1, "shrinkB": 1})
         # The label on the edge, a fixed distance before its end, where edges into one node differ most.
         t = max(0.5, 1 - (size(label)[0] / 2 + 0.25) / max(end[0] - start[0], 1e-9))
