@@ -79,6 +79,27 @@ def test_a_leaf_that_requires_grad_is_an_accumulate_grad_only_once_it_is_used():
     assert a.grad_fn is None  # the leaf itself carries no grad_fn
 
 
+def test_next_functions_has_one_entry_per_input_that_can_carry_a_gradient():
+    a = torch.tensor(3.0, requires_grad=True)
+    b = torch.tensor(2.0, requires_grad=True)
+    c = torch.tensor(4.0)
+    assert len((a * c).grad_fn.next_functions) == 2 and (a * c).grad_fn.next_functions[1][0] is None
+    assert len(torch.where(a > 0, a, b).grad_fn.next_functions) == 2  # the boolean condition: no entry
+
+
+@pytest.mark.parametrize(
+    "make, entries",
+    [(lambda a: a * 2, 2), (lambda a: a + 1, 2), (lambda a: torch.where(a > 0, a, 0.0), 2),
+     (lambda a: a.pow(2), 1), (lambda a: a.clamp(min=0), 1)],
+    ids=["times-number", "plus-number", "where-number", "pow-number", "clamp-number"],
+)
+def test_a_python_number_gets_a_none_entry_or_no_entry_at_all(make, entries):
+    a = torch.tensor(3.0, requires_grad=True)
+    nodes = [f for f, _ in make(a).grad_fn.next_functions]
+    assert len(nodes) == entries and nodes[0].variable is a
+    assert all(f is None for f in nodes[1:])
+
+
 # --- leaves ---------------------------------------------------------------------------------------
 
 
@@ -104,6 +125,36 @@ def test_an_operation_makes_a_new_non_leaf_even_if_it_changes_nothing(convert):
     w = torch.ones(3, requires_grad=True)
     v = convert(w)
     assert v is not w and not v.is_leaf and v.grad_fn is not None
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode], ids=["no_grad", "inference_mode"])
+def test_with_recording_off_an_operation_makes_a_leaf(mode):
+    a = torch.tensor(3.0, requires_grad=True)
+    with mode():
+        v = a * 1
+    assert v.is_leaf and not v.requires_grad
+
+
+def test_an_operation_on_constants_only_or_a_non_differentiable_one_makes_a_leaf():
+    a = torch.tensor(3.0, requires_grad=True)
+    c = torch.tensor(4.0)
+    assert (c * 1).is_leaf and (a > 0).is_leaf and a.argmax().is_leaf
+
+
+def test_backward_with_inputs_fills_the_listed_tensors_even_a_non_leaf():
+    a, b, c, u, s, z = example()
+    z.backward(inputs=[s])
+    assert s.grad.item() == 4 and a.grad is None and b.grad is None
+
+
+def test_a_retained_intermediate_gets_its_grad_even_with_inputs():
+    a = torch.tensor(3.0, requires_grad=True)
+    b = torch.tensor(2.0, requires_grad=True)
+    u = a * b
+    u.retain_grad()
+    z = (u + b) * 4
+    z.backward(inputs=[a])
+    assert a.grad.item() == 8 and u.grad.item() == 4 and b.grad is None
 
 
 def test_only_leaves_that_require_grad_get_a_grad():
