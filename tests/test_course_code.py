@@ -1,9 +1,11 @@
 """The code a page shows is code a learner would paste and run: no test scaffolding in it.
 
 A ```python block never picks matplotlib's backend (`matplotlib.use(...)`): pasted into Jupyter, a figure
-drawn after `matplotlib.use("Agg")` stays in memory and never shows. The harness (conftest.py) sets no
-backend either; on a machine without a display matplotlib falls back to Agg by itself, which
-tests/test_sin_derivative.py checks by running a page's plotting block in a clean process.
+drawn after `matplotlib.use("Agg")` stays in memory and never shows. The tests choose the backend from
+outside the code: conftest.py sets the environment variable MPLBACKEND=Agg (unless it is already set), so
+that the pages' plt.show() opens no window. On a machine without a display where nobody chose a backend,
+matplotlib falls back to Agg by itself: tests/test_sin_derivative.py checks that by running the sin
+page's plotting block as a plain script with MPLBACKEND, DISPLAY and WAYLAND_DISPLAY removed.
 """
 
 from __future__ import annotations

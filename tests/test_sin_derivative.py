@@ -33,9 +33,9 @@ print(_json.dumps({"backend": _mpl.get_backend(),
 
 
 def learner_environment(config_dir: Path) -> dict:
-    """The environment of a learner's script on a machine without a display: no backend chosen by us
-    (the harness sets none either; MPLBACKEND, DISPLAY and WAYLAND_DISPLAY removed), and a fresh
-    matplotlib config folder, so no matplotlibrc of this machine picks the backend."""
+    """The environment of a learner's script on a machine without a display, where nobody chose a backend:
+    the tests' own MPLBACKEND=Agg (set by conftest.py for the page blocks), DISPLAY and WAYLAND_DISPLAY
+    removed, and a fresh matplotlib config folder, so no matplotlibrc of this machine picks the backend."""
     env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "DISPLAY", "WAYLAND_DISPLAY")}
     env["MPLCONFIGDIR"] = str(config_dir)
     return env
@@ -125,6 +125,34 @@ def test_x_grad_requires_grad_after_backward_with_create_graph_and_numpy_refuses
     assert torch.equal(x.grad.detach(), torch.cos(x.detach()))
 
 
+def test_a_plain_backward_adds_to_a_gradient_left_by_create_graph_which_still_requires_grad_until_reset():
+    x = torch.linspace(0, 1, 4, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the reference-cycle notice of create_graph=True
+        torch.sin(x).sum().backward(create_graph=True)
+    torch.sin(x).sum().backward()
+    assert x.grad.requires_grad
+    torch.testing.assert_close(x.grad.detach(), 2 * torch.cos(x.detach()))
+    x.grad = None
+    torch.sin(x).sum().backward()
+    assert not x.grad.requires_grad
+
+
+def test_with_create_graph_the_gradient_of_a_linear_function_requires_no_grad():
+    x = torch.linspace(0, 1, 4, requires_grad=True)
+    (g,) = torch.autograd.grad(x.sum(), x, create_graph=True)
+    assert not g.requires_grad and torch.equal(g, torch.ones(4))
+    x.sum().backward(create_graph=True)
+    assert not x.grad.requires_grad
+    x.grad.numpy()
+
+
+def test_numpy_with_force_true_converts_a_tensor_that_requires_grad():
+    x = torch.linspace(0, 1, 4, requires_grad=True)
+    y = torch.sin(x)
+    assert np.array_equal(y.numpy(force=True), y.detach().numpy())
+
+
 def test_a_gradient_from_autograd_grad_requires_grad_only_with_create_graph():
     x = torch.linspace(0, 1, 4, requires_grad=True)
     (plain,) = torch.autograd.grad(torch.sin(x).sum(), x)
@@ -174,6 +202,37 @@ def test_sin_backward_multiplies_any_incoming_gradient_by_cos_x():
     y = torch.sin(x)
     upstream = torch.randn(300, generator=gen)
     assert torch.equal(y.grad_fn(upstream), upstream * torch.cos(x.detach()))
+
+
+def jacobian_and_gradient_of_the_sum(f, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    x = x.clone().requires_grad_()
+    f(x).sum().backward()
+    return torch.autograd.functional.jacobian(f, x.detach()), x.grad
+
+
+def test_the_sum_gives_each_derivative_when_each_input_feeds_one_output_though_j_is_not_diagonal():
+    jac, grad = jacobian_and_gradient_of_the_sum(lambda x: x[:2] * x[2:], torch.tensor([1.0, 2.0, 3.0, 4.0]))
+    assert torch.equal(jac, torch.tensor([[3.0, 0.0, 1.0, 0.0], [0.0, 4.0, 0.0, 2.0]]))
+    assert ((jac != 0).sum(dim=0) == 1).all()
+    # Each column's one nonzero number is the gradient of the sum.
+    assert torch.equal(grad, jac.sum(dim=0)) and torch.equal(grad, torch.tensor([3.0, 4.0, 1.0, 2.0]))
+
+
+def test_the_sum_adds_derivatives_when_one_input_feeds_several_outputs_though_each_output_has_one_input():
+    a = torch.tensor([0.5])
+    jac, grad = jacobian_and_gradient_of_the_sum(lambda a: torch.cat([torch.sin(a), torch.cos(a)]), a)
+    assert jac.shape == (2, 1) and ((jac != 0).sum(dim=0) == 2).all()
+    torch.testing.assert_close(grad, torch.cos(a) - torch.sin(a))
+    assert not torch.isclose(grad, torch.cos(a)).any() and not torch.isclose(grad, -torch.sin(a)).any()
+
+
+def test_the_gradient_of_the_sum_adds_up_each_column_of_j():
+    gen = torch.Generator().manual_seed(2)
+    x = torch.randn(4, generator=gen, dtype=torch.float64)
+    for f in (torch.sin, lambda x: x[:2] * x[2:], lambda x: torch.cumsum(torch.sin(x), dim=0),
+              lambda x: torch.stack([x[0] * x[1], x[0].exp()]), lambda x: 0 * x[:1]):
+        jac, grad = jacobian_and_gradient_of_the_sum(f, x)
+        torch.testing.assert_close(grad, jac.sum(dim=0))
 
 
 def test_the_gradient_of_a_running_sum_adds_each_inputs_derivatives():
