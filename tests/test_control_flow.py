@@ -219,3 +219,43 @@ def test_figure_is_drawn_per_language_without_the_words_of_the_other_language():
         assert "$" not in text  # mathtext has no Chinese glyphs
     for text in figure.WORDS["en"].values():
         assert not any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_a_one_element_vector_or_matrix_output_needs_no_seed():
+    for shape in [(1,), (1, 1)]:
+        a = torch.full(shape, 3.0, requires_grad=True)
+        f(a).backward()
+        assert torch.equal(a.grad, torch.full(shape, 512.0))
+
+
+def test_d_s_graph_is_only_multiplications_the_norm_and_sum_of_the_conditions_lead_nowhere():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    d = f(a)
+    seen, stack = set(), [d.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is not None and node not in seen:
+            seen.add(node)
+            stack.extend(n for n, _ in node.next_functions)
+    assert {type(n).__name__ for n in seen} == {"MulBackward0", "AccumulateGrad"}
+    assert (a * 2).norm().grad_fn is not None  # the norm in the condition is recorded, off d's path
+
+
+def test_a_grad_times_a_equals_d_bit_for_bit_while_a_grad_equals_d_over_a_can_fail():
+    g = torch.Generator().manual_seed(1)
+    div_failures = 0
+    for _ in range(300):
+        a = torch.randn(3, generator=g, requires_grad=True)
+        d = f(a)
+        d.backward(torch.ones_like(d))
+        assert torch.equal(a.grad * a, d)  # the same product k * a, rounded once
+        div_failures += not torch.equal(a.grad, d / a)
+    assert div_failures > 0
+
+
+def test_a_tiny_input_makes_k_too_large_for_float32_and_the_gradient_inf():
+    a = torch.tensor(1e-37, requires_grad=True)
+    d = f(a)
+    d.backward()
+    assert math.isfinite(d.item()) and math.isinf(a.grad.item())
+    assert k_from_formula(a.detach()) == 2.0**133

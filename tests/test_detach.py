@@ -194,6 +194,39 @@ def test_a_gradient_from_autograd_grad_with_create_graph_requires_grad_even_for_
     ones.numpy()
 
 
+@pytest.mark.parametrize("f", [lambda x: x.sum(), lambda x: (2 * x).sum()])
+def test_with_create_graph_a_gradient_that_does_not_depend_on_x_requires_no_grad(f):
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = torch.autograd.grad(f(x), x, create_graph=True)
+    assert not g.requires_grad and g.grad_fn is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f(x).backward(create_graph=True)
+    assert not x.grad.requires_grad
+    x.grad = None
+
+
+def test_an_in_place_change_through_detach_breaks_only_a_backward_through_the_node_that_saved_it():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    b = a.exp()  # saves its output b
+    c = a * 2  # saves nothing that changes
+    b.detach().mul_(0)
+    c.sum().backward()  # does not pass through exp: works
+    assert torch.equal(a.grad, torch.full((2,), 2.0))
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()
+
+
+def test_inside_inference_mode_new_tensors_are_inference_tensors_but_views_of_ordinary_ones_are_not():
+    w = torch.ones(3, requires_grad=True)
+    with torch.inference_mode():
+        v = w[:2]
+        t = w * 2
+    assert t.is_inference() and not v.is_inference()
+    (w[:2] * v).sum().backward()  # v can be saved
+    assert torch.equal(w.grad, torch.tensor([1.0, 1.0, 0.0]))
+
+
 def test_exercise_1_half_detached_by_hand():
     x = torch.tensor(2.0, requires_grad=True)
     y = x * x

@@ -341,9 +341,17 @@ def test_on_the_100b_branch_equality_often_fails_but_allclose_holds():
         d.backward(torch.ones_like(d))
         trials += 1
         failures += not bool((a.grad == d / a).all())
-        assert torch.allclose(a.grad, d / a)
+        assert torch.allclose(a.grad * a, d)
     assert trials > 50
     assert failures / trials > 0.3
+
+
+def test_the_page_s_check_holds_with_a_zero_in_a_where_the_check_against_d_over_a_fails():
+    a = torch.tensor([[1.0, -2.0, 0.0], [0.5, 3.0, -4.0]], requires_grad=True)
+    d = lesson_control_flow(a)
+    d.backward(torch.ones_like(d))
+    assert torch.allclose(a.grad * a, d)
+    assert not torch.allclose(a.grad, d / a)  # 0 / 0 = nan at the zero
 
 
 def test_a_zero_input_would_loop_forever():
@@ -417,6 +425,35 @@ def test_at_a_kink_on_a_fixed_path_the_result_is_not_a_derivative_but_the_docume
     # rule asks each operation to be differentiable at the point, and gives the built-ins' own rule
     assert grad_at(torch.relu, 0.0) == 0.0
     assert grad_at(torch.abs, 0.0) == 0.0  # minimum-norm subgradient of |x| at 0
+
+
+def test_each_built_in_has_its_own_value_at_its_kink():
+    assert grad_at(torch.relu, 0.0) == 0.0
+    assert grad_at(lambda x: x.clamp(min=0), 0.0) == 1.0  # torch 2.13
+    assert grad_at(lambda x: torch.maximum(x, torch.zeros((), dtype=x.dtype)), 0.0) == 0.5
+
+
+def test_halving_inf_stays_inf_so_the_loop_never_ends():
+    x = torch.tensor(float("inf"))
+    for _ in range(2_000):  # far more halvings than any finite float32 needs
+        assert x.abs() >= 1
+        x = x / 2
+
+
+def test_only_backward_walks_add_into_grad_autograd_grad_walks_do_not():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    torch.autograd.grad((x * x).sum(), x)
+    assert x.grad is None
+    (x * x).sum().backward()
+    torch.autograd.grad((x * x).sum(), x)
+    assert torch.equal(x.grad, torch.tensor([2.0, 4.0]))
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_an_output_with_one_element_needs_no_v_whatever_its_shape(shape):
+    x = torch.full(shape, 3.0, requires_grad=True)
+    (x * x).backward()
+    assert torch.equal(x.grad, torch.full(shape, 6.0))
 
 
 # --- exercise 6: the dependency graph -------------------------------------------------------------
