@@ -200,7 +200,7 @@ def page_count(data: bytes) -> int:
 def bind(language: str, config: dict, facts: dict, chapters: list[Chapter], base: str, browser) -> bytes:
     """The book: cover, contents, chapters, footers, outline and inner links."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, NameObject, NullObject
+    from pypdf.generic import ArrayObject, NameObject, NullObject, TextStringObject
 
     cover = print_html(browser, cover_html(language, config, facts))
     front = page_count(cover) + page_count(print_html(browser, toc_html(language, chapters, base, numbered=False)))
@@ -252,6 +252,8 @@ def bind(language: str, config: dict, facts: dict, chapters: list[Chapter], base
                 chapter = by_url.get(urlparse(path).path)
                 if chapter is not None:
                     target = chapter.anchors.get(anchor, chapter.start)
+                else:  # a file of the site that is not a page of the book: its published address
+                    action[NameObject("/URI")] = TextStringObject(config["public_root"] + str(action["/URI"])[len(base):].lstrip("/"))
             elif "/Dest" in annotation and index in here:  # a link to a heading of the same page
                 name = str(annotation["/Dest"]).lstrip("/")
                 target = here[index].anchors.get(name, here[index].start)
@@ -316,6 +318,9 @@ def build_pdf(site: Path, languages: list[str] | None = None, out_dir: Path | No
     facts = facts_of_the_build()
     wanted = {language: read_language(language_config(language, default), roots[language], facts)
               for language in languages or list(roots)}
+    public_root = read_language(language_config(default, default), "", facts)[0]["site_url"]
+    for settings, _ in wanted.values():
+        settings["public_root"] = public_root  # the published site's root, every language below it
     server, base = serve(site)
     try:
         with ThreadPoolExecutor(max_workers=JOBS) as pool:
