@@ -22,7 +22,9 @@ CAPABILITIES = LOWER.get(torch.backends.cpu.get_cpu_capability(), ["default"])
 
 @pytest.mark.parametrize("capability", CAPABILITIES)
 def test_every_page_prints_the_same_under_a_lower_cpu_capability(capability):
-    env = {**os.environ, "ATEN_CPU_CAPABILITY": capability}
+    # A run of its own: not a worker of the surrounding `pytest -n` (xdist's variables dropped).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "XDIST_"))}
+    env["ATEN_CPU_CAPABILITY"] = capability
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "docs", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", "--no-header"],
         cwd=ROOT, env=env, capture_output=True, text=True,
