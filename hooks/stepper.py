@@ -7,9 +7,9 @@ without JavaScript and in print::
     <div class="stepper" data-example="graph-and-leaves"></div>
 
 The name is a region of snippets/from_scratch/stepper_examples.py. The hook fills the div with the
-code the stepper runs, as the build includes any snippet: the engine (snippets/from_scratch/engine.py,
-whole) in a ``<script type="text/plain">``, the example shown as code, and the Start button in the
-place kept for the stepper (run-in-page.css). Its label and the caption are playground.js's strings
+example the stepper runs, shown as code as the build includes any snippet, and the Start button in
+the place kept for the stepper (run-in-page.css). The engine it runs first
+(snippets/from_scratch/engine.py, whole) is published once per language at runtime/engine.py. Its label and the caption are playground.js's strings
 (``stepper``, ``stepperCode``), read from there: the site keeps its interface strings in one place.
 overrides/main.html then loads run-in-page.css and the small stepper-start.js on the page; the rest
 only when the reader presses Start.
@@ -22,10 +22,12 @@ import re
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "snippets" / "from_scratch" / "engine.py"
 EXAMPLES = ROOT / "snippets" / "from_scratch" / "stepper_examples.py"
+PUBLISHED_ENGINE = "runtime/engine.py"  # stepper-start.js: new URL("../runtime/engine.py", its own src)
 STRINGS = ROOT / "overrides" / "javascripts" / "playground.js"
 
 MARKER = re.compile(r'<div class="stepper" data-example="([\w-]+)"></div>')
@@ -52,15 +54,19 @@ def strings(language: str) -> dict[str, str]:
     return found
 
 
+def on_files(files, config):
+    # The engine once per language, beside the runtime (hooks/run_in_page.py): the Start button
+    # fetches it. Not inlined in the page: Material's instant navigation re-creates a page's
+    # <script> elements without their type, so an inert <script type="text/plain"> would run as JS.
+    files.append(File.generated(config, PUBLISHED_ENGINE, abs_src_path=str(ENGINE)))
+    return files
+
+
 def stepper_html(name: str, language: str) -> str:
-    engine = ENGINE.read_text(encoding="utf-8")
-    if "</" in engine:
-        raise PluginError("stepper: engine.py has '</', which would end its <script> early")
     code = region(EXAMPLES.read_text(encoding="utf-8"), name)
     words = strings(language)
     return (
         f'<div class="stepper" data-example="{name}">\n'
-        f'<script type="text/plain" class="stepper-engine">\n{engine}</script>\n'
         f'<p class="stepper-caption">{html.escape(words["stepperCode"])}</p>\n'
         f'<pre class="stepper-code"><code>{html.escape(code)}</code></pre>\n'
         f'<div class="stepper-box"><button type="button" class="run-button run-steps stepper-start">'

@@ -1,8 +1,8 @@
 // Starts the stepper (stepper.js) when the reader asks for it: the only part of it loaded with the
 // page, on pages that have one (overrides/main.html). A course page's stepper (hooks/stepper.py)
-// carries its code: the engine (engine.py) and the chapter's example; the Start button loads
-// run-in-page.js (the worker), playground.js (the interface strings) and stepper.js with its style,
-// then runs the code in the worker and opens the stepper in the place kept for it. The playground
+// carries the chapter's example; the Start button loads the engine (runtime/engine.py), run-in-page.js
+// (the worker), playground.js (the interface strings) and stepper.js with its style, then runs the
+// engine and the example in the worker and opens the stepper in the place kept for it. The playground
 // (playground.js) calls StepperLoad itself, with the graph of the reader's run.
 (() => {
   if (window.StepperLoad) return; // Material's instant navigation runs this again on each page
@@ -31,7 +31,13 @@
     if (!button || button.getAttribute("aria-disabled")) return;
     button.setAttribute("aria-disabled", "true");
     const root = button.closest(".stepper");
-    const codes = [root.querySelector(".stepper-engine").textContent, root.querySelector(".stepper-code code").textContent];
-    window.StepperLoad().then(() => window.Stepper.run(root.querySelector(".stepper-box"), codes));
+    const engine = fetch(new URL("../runtime/engine.py", here)).then((answer) => {
+      if (!answer.ok) throw new Error(`runtime/engine.py: ${answer.status}`);
+      return answer.text();
+    });
+    const example = root.querySelector(".stepper-code code").textContent;
+    Promise.all([engine, window.StepperLoad()])
+      .then(([code]) => window.Stepper.run(root.querySelector(".stepper-box"), [code, example]))
+      .catch((error) => { button.removeAttribute("aria-disabled"); throw error; }); // offline: try again later
   });
 })();

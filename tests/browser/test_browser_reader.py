@@ -13,8 +13,17 @@ pytestmark = pytest.mark.build
 
 
 def result_pages(page, base: str) -> list[str]:
-    """The pages the search lists, as paths below the site root, best first."""
+    """The pages the search lists, as paths below the site root, best first. Material shows ten
+    at a time, the next ones when the list is scrolled to its end: scrolled until no more come."""
     page.wait_for_selector(".md-search-result__item", timeout=15_000)
+    shown = 0
+    while True:  # until a scroll to the end shows no more
+        page.eval_on_selector(".md-search__scrollwrap", "(list) => { list.scrollTop = list.scrollHeight; }")
+        page.wait_for_timeout(300)
+        now = page.locator(".md-search-result__list > li").count()
+        if now == shown:
+            break
+        shown = now
     hrefs = page.eval_on_selector_all(".md-search-result__item > a", "links => links.map((a) => a.href)")
     paths = [urlsplit(href)._replace(query="", fragment="").geturl()[len(base):] for href in hrefs]
     return list(dict.fromkeys(paths))
@@ -155,7 +164,9 @@ def test_every_code_block_that_scrolls_sideways_takes_keyboard_focus(chromium, b
           const guessed = blocks.filter((code) => 'codeFocusGuess' in code.dataset).length;
           const shown = document.head.appendChild(document.createElement('style'));
           shown.textContent = '.md-content__inner > * { content-visibility: visible !important; }';
-          const unreachable = blocks.filter((code, i) => code.scrollWidth > code.clientWidth && !focusable[i])
+          // A block in a closed answer is reached by no one until the answer opens (checked below).
+          const open = (code) => !code.closest('details:not([open])');
+          const unreachable = blocks.filter((code, i) => open(code) && code.scrollWidth > code.clientWidth && !focusable[i])
             .map((code) => code.textContent.split('\\n')[0]);
           const far = blocks.filter((code, i) => focusable[i] && code.getBoundingClientRect().top > 3 * innerHeight).length;
           return {unreachable, guessed, far};
@@ -170,6 +181,17 @@ def test_every_code_block_that_scrolls_sideways_takes_keyboard_focus(chromium, b
           }
           for (let wait = 0; wait < 10; wait++) await frame();
           return [...document.querySelectorAll('pre > code')]
+            .filter((code) => !code.closest('details:not([open])'))
+            .filter((code) => code.scrollWidth > code.clientWidth && code.tabIndex !== 0)
+            .map((code) => code.textContent.split('\\n')[0]);
+        }""")
+        # Then open every answer: its blocks are set up as they get a box.
+        found["unreachable in opened answers"] = page.evaluate("""async () => {
+          const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done)));
+          const answers = [...document.querySelectorAll('details:not([open])')];
+          for (const details of answers) details.open = true;
+          for (let wait = 0; wait < 10; wait++) await frame();
+          return answers.flatMap((details) => [...details.querySelectorAll('pre > code')])
             .filter((code) => code.scrollWidth > code.clientWidth && code.tabIndex !== 0)
             .map((code) => code.textContent.split('\\n')[0]);
         }""")
@@ -177,6 +199,7 @@ def test_every_code_block_that_scrolls_sideways_takes_keyboard_focus(chromium, b
         context.close()
     assert found["unreachable"] == []
     assert found["unreachable after reading"] == []
+    assert found["unreachable in opened answers"] == []
     assert found["guessed"] > 0, "every block was laid out at load: the guess was not tested"
     assert found["far"] > 0, "no block far below the first screen scrolls sideways: choose another page"
 
