@@ -97,7 +97,7 @@ def test_keyboard_alone_steps_and_hears_the_engines_numbers(desktop, base_url, p
     assert findings.foreign == [] and findings.failed == [] and findings.console == []
 
 
-@pytest.mark.parametrize("path", ["en/playground/", "graph-and-leaves/", "en/from-scratch/"])
+@pytest.mark.parametrize("path", ["en/playground/", "basics/", "graph-and-leaves/", "en/from-scratch/"])
 def test_every_step_is_the_engines_in_cpython(desktop, base_url, path):
     page = desktop.new_page()
     browser_audit.load(page, urljoin(base_url, path))
