@@ -164,6 +164,28 @@ def columns_and_rows(flow: Flow) -> tuple[dict[int, int], dict[int, float]]:
     return column, row
 
 
+PORT_PITCH = 0.42  # inches between two edges that leave or enter the same side of a box
+
+
+def edge_ports(flow: Flow, centre: dict[int, tuple[float, float]]) -> list[tuple[float, float]]:
+    """For each edge, the heights (from the box's centre) where it leaves its input and enters its result.
+
+    The edges on one side of a box are spread PORT_PITCH apart, ordered by the height of their
+    other end, so that they do not cross there and the labels near their ends stay apart.
+    """
+    sides: dict[tuple[int, str], list[int]] = {}
+    for i, edge in enumerate(flow.edges):
+        sides.setdefault((edge.source, "out"), []).append(i)
+        sides.setdefault((edge.target, "in"), []).append(i)
+    ports = [[0.0, 0.0] for _ in flow.edges]
+    for (node, side), members in sides.items():
+        other = (lambda i: flow.edges[i].target) if side == "out" else (lambda i: flow.edges[i].source)
+        members = sorted(members, key=lambda i: -centre[other(i)][1])  # stable: parallel edges keep their order
+        for j, i in enumerate(members):
+            ports[i][0 if side == "out" else 1] = PORT_PITCH * ((len(members) - 1) / 2 - j)
+    return [tuple(p) for p in ports]
+
+
 def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
     """Draw ``flow`` left to right, with its words in ``lang``.
 
@@ -193,7 +215,7 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
             lines.append(f"{words['grad']} = {node.grad}")
         style = {"boxstyle": "round,pad=0.4", "facecolor": theme["node"],
                  "edgecolor": theme["text"] if k == last else theme["lines"][0], "linewidth": 2 if k == last else 1}
-        boxes.append(ax.text(0, 0, "\n".join(lines), ha="center", va="center", fontsize=10, bbox=style))
+        boxes.append(ax.text(0, 0, "\n".join(lines), ha="center", va="center", fontsize=10, bbox=style, gid=f"node-{k}"))
     label_style = {"boxstyle": "round,pad=0.15", "facecolor": theme["background"], "edgecolor": "none"}
     labels = [ax.text(0, 0, e.grad, ha="center", va="center", fontsize=9, color=theme["lines"][1], bbox=label_style, zorder=4)
               for e in flow.edges]
@@ -208,24 +230,20 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
     centre = {k: (left[column[k]] + width[column[k]] / 2, (top - row[k]) * -pitch) for k in column}
     for k, box in enumerate(boxes):
         box.set_position(centre[k])
-    parallel: dict[tuple[int, int], int] = {}
-    for edge in flow.edges:
-        parallel[(edge.source, edge.target)] = parallel.get((edge.source, edge.target), 0) + 1
-    drawn: dict[tuple[int, int], int] = {}
-    for edge, label in zip(flow.edges, labels):
-        key = (edge.source, edge.target)
-        count, k = parallel[key], drawn.get(key, 0)
-        drawn[key] = k + 1
-        offset = 0.0 if count == 1 else 0.42 * (k - (count - 1) / 2)  # parallel edges, one above another
+    ports = edge_ports(flow, centre)
+    for i, (edge, label) in enumerate(zip(flow.edges, labels)):
         (x0, y0), (x1, y1) = centre[edge.source], centre[edge.target]
-        start = (x0 + box_size[edge.source][0] / 2, y0 - offset)
-        end = (x1 - box_size[edge.target][0] / 2, y1 - offset)
+        out_port, in_port = ports[i]
+        start = (x0 + box_size[edge.source][0] / 2, y0 + out_port)
+        end = (x1 - box_size[edge.target][0] / 2, y1 + in_port)
         # The arrow points the way its number travels: back, from the result to the input it was computed from.
-        ax.annotate("", xy=start, xytext=end,
+        ax.annotate("", xy=start, xytext=end, gid=f"edge-{i}",
                     arrowprops={"arrowstyle": "-|>", "color": theme["lines"][1], "shrinkA": 1, "shrinkB": 1})
-        # The label on the edge, a fixed distance before its end, where edges into one node differ most.
+        # The label on the edge, a fixed distance before its end, where the ports keep the edges into
+        # one node apart.
         t = max(0.5, 1 - (size(label)[0] / 2 + 0.25) / max(end[0] - start[0], 1e-9))
         label.set_position((start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1])))
+        label.set_gid(f"edge-label-{i}")
     xs = [x for x, _ in centre.values()]
     ys = [y for _, y in centre.values()]
     x_min, x_max = min(xs) - width[0] / 2 - 0.2, max(xs) + width[-1] / 2 + 0.2
@@ -236,3 +254,46 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
     ax.text(x_min + (x_max - x_min) / 2, y_max - 0.05, title, ha="center", va="top", fontsize=12)
     ax.text(x_min + (x_max - x_min) / 2, y_min + 0.05, words["legend"], ha="center", va="bottom", fontsize=9)
     return fig
+
+
+def overlaps(fig, flow: Flow) -> list[str]:
+    """What overlaps in ``fig``, drawn by :func:`draw_flow` from ``flow``: an empty list when nothing does.
+
+    Checks, in the figure's own pixels, that no two edge labels overlap, that no label covers a
+    box, that no edge passes under a label other than its own, and that no edge crosses a box
+    other than the two it joins.
+    """
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    found = {artist.get_gid(): artist for artist in ax.texts if artist.get_gid()}
+    boxes = {gid: a.get_bbox_patch().get_window_extent() for gid, a in found.items() if gid.startswith("node-")}
+    labels = {gid: a.get_bbox_patch().get_window_extent() for gid, a in found.items() if gid.startswith("edge-label-")}
+    edges = {}
+    for gid, arrow in found.items():
+        if gid.startswith("edge-") and not gid.startswith("edge-label-"):
+            edges[gid] = (ax.transData.transform(arrow.xy), ax.transData.transform(arrow.xyann))
+
+    def meet(one, other, gap=2.0) -> bool:  # closer than ``gap`` pixels counts as touching
+        return one.x0 < other.x1 + gap and other.x0 < one.x1 + gap and one.y0 < other.y1 + gap and other.y0 < one.y1 + gap
+
+    def crosses(segment, box, margin=-1.0) -> bool:
+        (x0, y0), (x1, y1) = segment
+        for k in range(1, 400):
+            t = k / 400
+            x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+            if box.x0 + margin < x < box.x1 - margin and box.y0 + margin < y < box.y1 - margin:
+                return True
+        return False
+
+    problems = []
+    names = sorted(labels)
+    for i, one in enumerate(names):
+        problems += [f"{one} overlaps {other}" for other in names[i + 1:] if meet(labels[one], labels[other])]
+        problems += [f"{one} covers {box}" for box in boxes if meet(labels[one], boxes[box])]
+    for gid, segment in edges.items():
+        k = int(gid.removeprefix("edge-"))
+        problems += [f"{gid} passes under {label}" for label in labels
+                     if label != f"edge-label-{k}" and crosses(segment, labels[label])]
+        ends = {f"node-{flow.edges[k].source}", f"node-{flow.edges[k].target}"}
+        problems += [f"{gid} crosses {box}" for box in boxes if box not in ends and crosses(segment, boxes[box])]
+    return problems

@@ -156,6 +156,21 @@ def test_the_figure_shows_the_numbers_of_the_real_backward_pass():
     assert [e.grad for e in flow.edges] == ["[0, 2, 4, 6]", "[0, 2, 4, 6]", "2"]
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_label_of_the_figure_overlaps_another_label_or_a_box_and_no_edge_hides_one(lang):
+    import matplotlib.pyplot as plt
+    from figure_style import apply_theme
+    from flow_graph import draw_flow, overlaps
+
+    script = load_figure_script()
+    flow = script.recorded_flow()
+    fig = draw_flow(flow, apply_theme("light"), lang, script.TITLE)  # the layout is the same in both themes
+    try:
+        assert overlaps(fig, flow) == []
+    finally:
+        plt.close(fig)
+
+
 def test_the_page_shows_the_flow_figure_in_its_own_language():
     for lang in ("zh", "en"):
         text = (ROOT / "docs" / lang / "basics.md").read_text(encoding="utf-8")
