@@ -259,3 +259,22 @@ def test_a_tiny_input_makes_k_too_large_for_float32_and_the_gradient_inf():
     d.backward()
     assert math.isfinite(d.item()) and math.isinf(a.grad.item())
     assert k_from_formula(a.detach()) == 2.0**133
+
+
+def test_a_tiny_input_gives_an_infinite_gradient_because_k_is_beyond_the_float32_maximum():
+    a = torch.tensor(1e-37, requires_grad=True)
+    assert a.dtype == torch.get_default_dtype() == torch.float32
+    f(a).backward()
+    assert control_flow.slope(a.detach()) == 2.0**133
+    assert 1e40 < 2.0**133 < 1.1e40 and round(torch.finfo(torch.float32).max / 1e38, 1) == 3.4
+    assert a.grad.item() == math.inf
+
+
+def test_the_shown_function_has_no_comments_since_both_languages_show_it():
+    import io
+    import tokenize
+
+    source = (SNIPPETS / "control_flow.py").read_text(encoding="utf-8")
+    region = source.split("# --8<-- [start:f]\n")[1].split("# --8<-- [end:f]")[0]
+    tokens = tokenize.generate_tokens(io.StringIO(region).readline)
+    assert [t.string for t in tokens if t.type == tokenize.COMMENT] == []

@@ -9,7 +9,7 @@ def g(x):
     return torch.stack([x[0] * x[1], x[1] ** 2, x[0] + 3 * x[2]])
 
 
-def test_backward_v_is_transposed_jacobian_times_v_for_random_inputs():
+def test_backward_v_is_the_vector_jacobian_product_v_transposed_times_j_for_random_inputs():
     gen = torch.Generator().manual_seed(0)
     for _ in range(20):
         x = torch.randn(3, generator=gen, requires_grad=True)
@@ -22,6 +22,38 @@ def test_backward_v_is_transposed_jacobian_times_v_for_random_inputs():
         assert torch.allclose(seeded, x.grad)
         assert torch.allclose(seeded, J.T @ v)
         assert torch.allclose(seeded, v @ J)
+
+
+
+@pytest.mark.parametrize(
+    "loss, gradient",
+    [(lambda y: (y**2).sum() / 2, lambda y: y), (lambda y: torch.sin(y).sum(), torch.cos),
+     (lambda y: (torch.tensor([1.0, 0.5, -2.0]) * y).sum(), lambda y: torch.tensor([1.0, 0.5, -2.0]))],
+    ids=["half the sum of squares", "sum of sines", "weighted sum"],
+)
+def test_a_later_scalar_loss_gives_the_same_x_grad_as_y_backward_of_its_gradient_with_respect_to_y(loss, gradient):
+    gen = torch.Generator().manual_seed(3)
+    for x0 in [torch.tensor(X)] + [torch.randn(3, generator=gen) for _ in range(10)]:
+        x = x0.clone().requires_grad_()
+        y = g(x)
+        (v,) = torch.autograd.grad(loss(y), y, retain_graph=True)  # v = dl/dy, as autograd computes it
+        torch.testing.assert_close(v, gradient(y.detach()))
+        loss(y).backward()
+        through_l = x.grad.clone()
+        x.grad = None
+        g(x).backward(v)
+        torch.testing.assert_close(through_l, x.grad)
+
+
+def test_the_page_s_loss_example_gives_x_grad_14_18_30_both_ways():
+    x = torch.tensor(X, requires_grad=True)
+    y = g(x)
+    assert torch.equal(y.detach(), torch.tensor([2.0, 4.0, 10.0]))
+    ((y**2).sum() / 2).backward()
+    assert torch.equal(x.grad, torch.tensor([14.0, 18.0, 30.0]))
+    x.grad = None
+    g(x).backward(torch.tensor([2.0, 4.0, 10.0]))
+    assert torch.equal(x.grad, torch.tensor([14.0, 18.0, 30.0]))
 
 
 def test_ones_equals_sum_and_mean_is_smaller_by_the_element_count():

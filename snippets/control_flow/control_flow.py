@@ -1,7 +1,8 @@
 """D2L §2.5's control-flow function: a loop and a branch that depend on the input's values.
 
 Shown on docs/control-flow.*.md (region ``f``), used by fig_piecewise.py and
-tests/test_control_flow.py.
+tests/test_control_flow.py. The region has no comments: both languages show it, and the pages'
+prose says what the loop and the branch depend on.
 """
 
 import torch
@@ -10,10 +11,8 @@ import torch
 # --8<-- [start:f]
 def f(a):
     b = a * 2
-    # How often the loop runs depends on the value of a, not only on its shape.
     while b.norm() < 1000:
         b = b * 2
-    # Which branch runs depends on the sign of the sum.
     if b.sum() > 0:
         c = b
     else:

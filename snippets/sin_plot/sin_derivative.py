@@ -1,7 +1,8 @@
 """sin(x) and the derivative autograd computes for it, plotted; cos is never written.
 
 docs/<lang>/sin-derivative.md shows the region below as one block a learner can paste into Jupyter
-or a script, and fig_sin_derivative.py runs this same file to draw the page's figure.
+or a script, and fig_sin_derivative.py runs this same file to draw the page's figure. The region has
+no comments, since both languages show it.
 """
 
 # --8<-- [start:plot]
@@ -10,7 +11,7 @@ import torch
 
 x = torch.linspace(0, 2 * torch.pi, 200, requires_grad=True)
 y = torch.sin(x)
-y.sum().backward()  # one backward gives dy_i/dx_i for all 200 points
+y.sum().backward()
 
 plt.figure(figsize=(7, 3.6))
 plt.plot(x.detach(), y.detach(), label="sin(x)")
