@@ -89,6 +89,30 @@ def test_an_in_place_change_to_a_leaf_works_while_grad_mode_is_off_or_on_w_detac
 
 
 @pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_minus_equals_overwrites_the_numbers_stored_in_w_and_makes_no_new_tensor(mode):
+    w = torch.ones(3, requires_grad=True)
+    (w * w).sum().backward()
+    before, storage = w, w.untyped_storage().data_ptr()
+    with mode():
+        w -= 0.1 * w.grad
+    assert w is before and w.untyped_storage().data_ptr() == storage
+    torch.testing.assert_close(before.detach(), torch.full((3,), 0.8))
+    assert w.is_leaf and w.requires_grad
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_exercise_3_w_equals_w_minus_with_grad_mode_off_is_a_new_tensor_that_requires_no_grad(mode):
+    w = torch.ones(3, requires_grad=True)
+    (w * w).sum().backward()
+    old = w
+    with mode():
+        w = w - 0.1 * w.grad
+    assert w is not old and not w.requires_grad and w.grad_fn is None
+    assert torch.equal(old.detach(), torch.ones(3))  # the parameter itself was never updated
+    assert not (w * w).sum().requires_grad  # a later loss is not differentiated with respect to it
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
 def test_results_of_a_block_with_grad_mode_off_record_no_graph_even_from_a_leaf_that_requires_grad(mode):
     w = torch.ones(3, requires_grad=True)
     with mode():
