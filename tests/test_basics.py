@@ -92,6 +92,37 @@ def test_a_non_differentiable_result_of_a_tensor_that_requires_grad_records_noth
     assert not result.requires_grad and result.grad_fn is None
 
 
+@pytest.mark.parametrize(
+    "operation",
+    [lambda x: x > 1, lambda x: x.argmax(), lambda x: x.long(), lambda x: x.round().int(), lambda x: x.nonzero(),
+     lambda x: x.max(0).indices, lambda x: torch.bucketize(x, torch.tensor([1.5])), lambda x: x.bool()],
+    ids=["greater", "argmax", "long", "round-int", "nonzero", "max-indices", "bucketize", "bool"],
+)
+@pytest.mark.parametrize("create_graph", [False, True], ids=["plain", "inside-a-create-graph-backward"])
+def test_a_boolean_or_integer_result_never_has_a_grad_fn(operation, create_graph):
+    # The summary's rule: boolean and integer tensors cannot require grad, so no node is ever recorded for them,
+    # not even while a backward pass with create_graph=True records its own graph.
+    x = torch.arange(4.0, requires_grad=True)
+    results = []
+    if create_graph:
+        x.register_hook(lambda grad: results.append(operation(grad)))
+        torch.autograd.grad((x * x).sum(), x, create_graph=True)
+    else:
+        results.append(operation(x))
+    assert results and all(r.dtype in (torch.bool, torch.int32, torch.int64) for r in results)
+    assert all(r.grad_fn is None and not r.requires_grad for r in results)
+    with pytest.raises(RuntimeError, match="(?i)only tensors of floating point"):
+        results[0].requires_grad_()
+
+
+def test_a_result_has_a_grad_fn_only_if_an_input_requires_grad():
+    c = torch.arange(4.0)
+    for mode in (torch.enable_grad, torch.no_grad, torch.inference_mode):
+        with mode():
+            for result in (2 * c, torch.dot(c, c), c.double(), c.sin(), c[1:], c.exp().sum()):
+                assert result.grad_fn is None
+
+
 @pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode], ids=["no_grad", "inference_mode"])
 def test_nothing_is_recorded_when_recording_is_off(mode):
     x = torch.arange(4.0, requires_grad=True)
@@ -115,7 +146,7 @@ def test_a_differentiable_operation_with_zero_slope_still_records_a_node():
     [lambda x: x.float(), lambda x: x.to(torch.float32), lambda x: x.contiguous(), lambda x: x.cpu()],
     ids=["float", "to-float32", "contiguous", "cpu"],
 )
-def test_the_three_conditions_are_not_enough_a_conversion_that_changes_nothing_returns_the_tensor(convert):
+def test_a_conversion_with_nothing_to_do_returns_the_tensor_itself_and_records_no_node(convert):
     x = torch.arange(4.0, requires_grad=True)
     assert convert(x) is x and x.grad_fn is None
     y = 2 * x
