@@ -156,6 +156,75 @@ def test_create_graph_gives_a_differentiable_gradient():
     assert torch.equal(h, torch.full((4,), 4.0))
 
 
+# "With create_graph=True the backward pass itself is recorded (except inside torch.inference_mode()), so a gradient
+# that depends on x can be differentiated again": x**3 at 3 gives 27, then 18.
+
+
+@pytest.mark.parametrize("point", [3.0, 0.0, -2.0])
+def test_the_second_derivative_of_x_cubed_is_6x_also_at_zero(point):
+    x = torch.tensor(point, requires_grad=True)
+    (dy,) = torch.autograd.grad(x**3, x, create_graph=True)
+    assert dy.grad_fn is not None and dy.item() == 3 * point**2
+    (d2y,) = torch.autograd.grad(dy, x)
+    assert d2y.item() == 6 * point
+
+
+def test_a_second_derivative_by_backward_writes_into_x_grad_like_the_exercise():
+    x = torch.tensor(2.0, requires_grad=True)
+    (g,) = torch.autograd.grad(x**4, x, create_graph=True)
+    assert x.grad is None  # autograd.grad left .grad alone, so nothing accumulates
+    g.backward()
+    assert g.item() == 32.0 and x.grad.item() == 48.0 and x.grad.grad_fn is None
+
+
+@pytest.mark.parametrize(
+    "build", [lambda x: x.sum(), lambda x: (2 * x).sum(), lambda x: x.mean(), lambda x: (torch.arange(4.0) * x).sum()],
+    ids=["sum", "2x", "mean", "constant*x"],
+)
+def test_a_gradient_that_does_not_depend_on_x_has_no_grad_fn_even_with_create_graph(build):
+    x = lesson_x()
+    (g,) = torch.autograd.grad(build(x), x, create_graph=True)
+    assert g.grad_fn is None and not g.requires_grad
+
+
+def test_a_gradient_that_depends_on_x_has_a_grad_fn_with_create_graph_also_through_relu():
+    x = lesson_x()
+    for build in (lambda x: (x**3).sum(), lambda x: torch.relu(x).sum(), lambda x: 2 * torch.dot(x, x)):
+        (g,) = torch.autograd.grad(build(x), x, create_graph=True)
+        assert g.requires_grad and g.grad_fn is not None
+
+
+def test_create_graph_records_the_backward_pass_even_inside_no_grad_but_not_inside_inference_mode():
+    x = torch.tensor(3.0, requires_grad=True)
+    y = x**3
+    with torch.no_grad():
+        (g,) = torch.autograd.grad(y, x, create_graph=True)
+    assert g.requires_grad and g.grad_fn is not None
+    y = x**3
+    with torch.inference_mode():
+        (g,) = torch.autograd.grad(y, x, create_graph=True)
+    assert not g.requires_grad and g.grad_fn is None
+
+
+def test_backward_with_create_graph_stores_a_gradient_that_has_a_grad_fn():
+    x = torch.tensor(3.0, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns of the reference cycle once per process
+        (x**3).backward(create_graph=True)
+    assert x.grad.item() == 27.0 and x.grad.requires_grad and x.grad.grad_fn is not None
+    (d2,) = torch.autograd.grad(x.grad, x)
+    assert d2.item() == 18.0
+
+
+def test_after_a_create_graph_gradient_and_a_second_derivative_y_backward_still_works():
+    x = torch.tensor(3.0, requires_grad=True)
+    y = x**3
+    (dy,) = torch.autograd.grad(y, x, create_graph=True)
+    torch.autograd.grad(dy, x)
+    y.backward()
+    assert x.grad.item() == 27.0
+
+
 
 # --- the rules the page states, tried on the cases that break rules ----------------------------
 
