@@ -3,8 +3,12 @@ and the claims of docs/from-scratch.md that its checked outputs do not show by t
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
+import subprocess
 import sys
+import textwrap
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +22,7 @@ FROM_SCRATCH = ROOT / "snippets" / "from_scratch"
 sys.path.insert(0, str(FROM_SCRATCH))
 
 from dual import Dual  # noqa: E402
-from engine import Value, topological_order  # noqa: E402
+from engine import Value, method, topological_order  # noqa: E402
 from leaf_engine import LeafGradValue  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
@@ -388,31 +392,116 @@ def test_constants_are_not_nodes_in_either_engine():
         assert [child is None for child, _ in u.grad_fn.next_functions] == [False, True]
 
 
-def test_an_eq_without_a_hash_makes_values_unhashable_and_the_walk_raises():
+def _equal_by_value(self, other):
+    return isinstance(other, Value) and self.data == other.data
+
+
+def test_an_eq_in_the_class_body_makes_values_unhashable_and_the_walk_raises():
     class EqValue(Value):
-        def __eq__(self, other):
-            return isinstance(other, Value) and self.data == other.data
+        __eq__ = _equal_by_value
 
     assert EqValue.__hash__ is None  # defining __eq__ in a class body drops the inherited hash
-    with pytest.raises(TypeError, match="unhashable type"):
+    with pytest.raises(TypeError, match="unhashable type: 'EqValue'"):
         topological_order(EqValue(2.0) * EqValue(2.0))
 
 
-def test_a_hash_from_the_value_merges_nodes_and_gives_wrong_gradients():
+def test_an_eq_attached_after_the_class_body_keeps_the_identity_hash_in_cpython():
+    """As @method attaches it: the hash stays object's, nodes stay apart, the gradients stay right."""
+    class Later(Value):
+        pass
+
+    @method(Later)
+    def __eq__(self, other):
+        return _equal_by_value(self, other)
+
+    assert Later.__hash__ is object.__hash__
+    a, b = Later(2.0), Later(2.0)
+    assert a == b and len({a, b}) == 2
+    out = a * 3 + b * 3
+    assert len(topological_order(out)) == 5
+    out.backward()
+    assert (a.grad, b.grad) == (3.0, 3.0)
+
+
+def test_a_hash_from_the_value_merges_nodes_and_a_gets_zero():
+    """The walk reaches b * 3 first (the last input is popped first), skips the equal a * 3, so the
+    gradient 1 that a * 3 receives from out is never passed on: a.grad stays 0, b.grad is 3."""
     class MergingValue(Value):
-        def __eq__(self, other):
-            return isinstance(other, Value) and self.data == other.data
+        __eq__ = _equal_by_value
 
         def __hash__(self):
             return hash(self.data)
 
     a, b = MergingValue(2.0), MergingValue(2.0)
-    out = a * 3 + b * 3  # a * 3 and b * 3 are both 6: one of them is skipped
+    a3, b3 = a * 3, b * 3
+    out = a3 + b3
+    order = topological_order(out)
+    assert any(node is b3 for node in order) and not any(node is a3 for node in order)
+    assert not any(node is a for node in order)
     out.backward()
-    assert sorted([a.grad, b.grad]) == [0.0, 3.0]
+    assert a.grad == 0.0
+    assert b.grad == 3.0
+    assert a3.grad == 1.0  # received from out, never sent on
     a, b = Value(2.0), Value(2.0)
     (a * 3 + b * 3).backward()
     assert (a.grad, b.grad) == (3.0, 3.0)
+
+
+MICROPYTHON = ROOT / "node_modules" / "@micropython" / "micropython-webassembly-pyscript" / "micropython.mjs"
+
+
+def test_micropython_refuses_to_hash_a_value_with_an_eq_in_the_body_or_attached_later(tmp_path):
+    """The page's browser runs MicroPython: there, both kinds of __eq__ make the walk raise."""
+    node = shutil.which("node")
+    if node is None or not MICROPYTHON.is_file():
+        pytest.skip("needs node and the MicroPython package (npm ci)")
+    engine = (FROM_SCRATCH / "engine.py").read_text(encoding="utf-8")
+    code = engine + textwrap.dedent("""
+        def _eq(self, other):
+            return isinstance(other, Value) and self.data == other.data
+
+        class InBody(Value):
+            __eq__ = _eq
+
+        class Later(Value):
+            pass
+
+        @method(Later)
+        def __eq__(self, other):
+            return _eq(self, other)
+        for cls in (InBody, Later):
+            try:
+                topological_order(cls(2.0) * cls(2.0))
+                print("walked")
+            except TypeError as err:
+                print(err)
+
+        class MergingValue(Value):
+            __eq__ = _eq
+
+            def __hash__(self):
+                return hash(self.data)
+
+        a, b = MergingValue(2.0), MergingValue(2.0)
+        (a * 3 + b * 3).backward()
+        print(a.grad, b.grad)
+    """)
+    (tmp_path / "code.py").write_text(code, encoding="utf-8")
+    runner = tmp_path / "run.mjs"
+    runner.write_text(
+        f"import {{ loadMicroPython }} from {json.dumps(MICROPYTHON.as_uri())};\n"
+        "import { readFileSync } from 'node:fs';\n"
+        "const mp = await loadMicroPython({ stdout: (line) => console.log(line), linebuffer: true });\n"
+        "mp.runPython(readFileSync(process.argv[2], 'utf8'));\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([node, str(runner), str(tmp_path / "code.py")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "unsupported type for __hash__: 'InBody'",
+        "unsupported type for __hash__: 'Later'",
+        "0.0 3.0",
+    ]
 
 
 def test_pytorch_mul_saves_a_factor_only_when_the_other_needs_a_gradient():
@@ -444,3 +533,76 @@ def test_a_second_pytorch_backward_fails_only_through_a_node_that_saved_a_tensor
     y.backward()
     with pytest.raises(RuntimeError, match="second time"):
         y.backward()
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+@pytest.mark.parametrize("keep", [{"retain_graph": True}, {"create_graph": True}])
+def test_a_second_pytorch_backward_works_after_retain_graph_or_create_graph(keep):
+    """create_graph=True keeps the graph too: retain_graph defaults to create_graph."""
+    x = torch.arange(4.0, requires_grad=True)
+    y = (x * x).sum()
+    y.backward(**keep)
+    y.backward()
+    assert x.grad.tolist() == [0.0, 4.0, 8.0, 12.0]
+
+
+def test_a_second_pytorch_backward_fails_only_where_an_earlier_one_ran_a_node():
+    """A node the first backward did not run (inputs= left its branch out) still has its tensors."""
+    a = torch.arange(3.0, requires_grad=True)
+    w = torch.ones(3, requires_grad=True)
+    y = (a * a).sum() + (w * w).sum()
+    y.backward(inputs=[a])
+    y.backward(inputs=[w])  # w * w was not run the first time: its saved tensors are still there
+    assert w.grad.tolist() == [2.0] * 3
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward(inputs=[a])
+
+
+def test_pytorch_mul_by_a_python_number_saves_the_number_and_cannot_be_walked_twice():
+    x = torch.arange(4.0, requires_grad=True)
+    y = (x * 2).sum()
+    assert y.grad_fn.next_functions[0][0]._saved_self is None
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+
+
+def test_a_change_through_data_escapes_the_version_counter():
+    """The page: version counters notice an in-place change of a saved tensor, unless made through .data."""
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    b = a * 1
+    c = b * b  # saves b
+    with torch.no_grad():
+        b.mul_(2)  # in place under no_grad: still counted
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        c.sum().backward()
+    b = a * 1
+    c = b * b
+    b.data.mul_(2)  # not counted: backward runs, with the changed b
+    c.sum().backward()
+    assert a.grad.tolist() == [4.0, 8.0]
+
+
+def test_a_sum_and_an_addition_save_no_tensor_and_walk_twice():
+    """The sentence 'a product does, a sum does not' keep something: x + x and x.sum() keep no tensor."""
+    x = torch.arange(4.0, requires_grad=True)
+    for make in (lambda: x.sum(), lambda: (x + x).sum(), lambda: (x + 1).sum()):
+        y = make()
+        y.backward()
+        y.backward()
+
+
+def test_the_control_flow_function_doubles_1e_300_1007_times():
+    a = Value(1e-300)
+    d = control_flow_engine(a)
+    assert len(topological_order(d)) == 1008  # the leaf and 1,007 doublings
+
+    def recursive_order(node, seen, order):
+        if node not in seen:
+            seen.add(node)
+            for parent in node._parents:
+                recursive_order(parent, seen, order)
+            order.append(node)
+
+    with pytest.raises(RecursionError):
+        recursive_order(d, set(), [])
