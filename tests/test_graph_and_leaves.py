@@ -203,6 +203,26 @@ def test_retain_grad_after_backward_is_too_late():
 # --- saved tensors --------------------------------------------------------------------------------
 
 
+def test_s_times_c_saves_only_c_because_c_is_a_constant():
+    s = torch.tensor(8.0, requires_grad=True)
+    c = torch.tensor(4.0)
+    assert count_saved_tensors(lambda: s * c) == 1
+    saved = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+        s * c
+    assert len(saved) == 1 and saved[0] is c
+    c_needs_grad = torch.tensor(4.0, requires_grad=True)
+    assert count_saved_tensors(lambda: s * c_needs_grad) == 2  # then the derivative for c needs s
+
+
+def test_every_next_functions_number_on_the_page_is_zero_and_a_multi_output_operation_uses_others():
+    a, b, c, u, s, z = example()
+    numbers = [n for t in (u, s, z) for _, n in t.grad_fn.next_functions]
+    assert numbers == [0] * 6
+    first, second = torch.stack([a, b]).unbind()
+    assert [n for _, n in (first * second).grad_fn.next_functions] == [0, 1]
+
+
 def test_what_each_node_of_the_example_saves():
     a = torch.tensor(3.0, requires_grad=True)
     b = torch.tensor(2.0, requires_grad=True)
