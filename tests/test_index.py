@@ -1,0 +1,90 @@
+"""The home page's counts and lists, against mkdocs.yml's nav (docs/<lang>/index.md).
+
+The home page says how many Course pages there are, lists them in order, points each question a
+D2L §2.5 reader may have at a page, lists the labs and names pages under "Going deeper". Each of
+those is read off the nav here, so adding or moving a page without updating the home page fails.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NUMBER_WORDS = {"zh": "一二三四五六七八九十", "en": ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]}
+COUNT_SENTENCE = {"zh": r"用(\S)个页面", "en": r"in (\w+) pages"}
+LINK = re.compile(r"\]\(([^)#\s]+\.(?:md|ipynb))(?:#[^)]*)?\)")
+
+
+class Loader(yaml.SafeLoader):
+    pass
+
+
+Loader.add_multi_constructor("", lambda loader, suffix, node: None)  # MkDocs' own tags
+
+
+def nav_sections() -> list[list[str]]:
+    nav = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)["nav"]
+    return [pages for item in nav if isinstance(item, dict) for pages in item.values() if isinstance(pages, list)]
+
+
+SECTIONS = nav_sections()
+COURSE = next(pages for pages in SECTIONS if len(pages) >= 5)  # as tests/test_course_shape.py finds it
+DEEPER = SECTIONS[SECTIONS.index(COURSE) + 2]  # 课程, 练习与参考, 深入
+LABS = [pages for pages in SECTIONS if all(p.startswith("labs/") for p in pages)][0]
+
+
+def section(lang: str, anchor: str) -> str:
+    text = (ROOT / "docs" / lang / "index.md").read_text(encoding="utf-8")
+    start = text.index(f"{{ #{anchor} }}")
+    end = text.find("\n## ", start)
+    return text[start:end if end >= 0 else None]
+
+
+def test_the_nav_sections_are_the_ones_this_test_reads():
+    assert "basics.md" in COURSE and "from-scratch.md" in DEEPER and "labs/basics-lab.ipynb" in LABS
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_home_page_counts_the_course_pages_as_the_nav_does(lang):
+    text = (ROOT / "docs" / lang / "index.md").read_text(encoding="utf-8")
+    (word,) = re.findall(COUNT_SENTENCE[lang], text)
+    assert list(NUMBER_WORDS[lang]).index(word) + 1 == len(COURSE)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_course_path_lists_every_course_page_of_the_nav_in_its_order(lang):
+    items = re.findall(r"^\d+\. \[[^\]]+\]\(([^)]+)\)$", section(lang, "course-path"), re.M)
+    assert items == COURSE
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_course_page_answers_a_question_of_the_table_and_the_rows_follow_the_course(lang):
+    rows = [line for line in section(lang, "questions-after-d2l").splitlines() if line.startswith("| ")][1:]
+    targets = [LINK.findall(row)[-1] for row in rows]
+    assert sorted(set(targets), key=targets.index) == COURSE
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_pages_named_as_going_deeper_are_in_that_section_of_the_nav(lang):
+    text = section(lang, "questions-after-d2l")
+    paragraph = text[text.index("\n\n", text.rindex("| ")):]
+    named = [target for target in LINK.findall(paragraph) if target not in ("errors.md", "glossary.md")]
+    assert named and set(named) <= set(DEEPER)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_several_going_deeper_pages_have_exercises_as_the_home_page_says(lang):
+    label = "练习" if lang == "zh" else "Exercise"
+    with_exercises = [page for page in DEEPER
+                      if re.search(rf'^!!! question "{label} \d', (ROOT / "docs" / lang / page).read_text(encoding="utf-8"), re.M)]
+    assert len(with_exercises) >= 2
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_labs_listed_are_the_labs_of_the_nav(lang):
+    listed = [target for target in LINK.findall(section(lang, "labs")) if target.startswith("labs/")]
+    assert listed == LABS
