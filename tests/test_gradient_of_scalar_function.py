@@ -7,6 +7,7 @@ zeros, other shapes, constants, create_graph=True, no_grad, and a lower CPU capa
 import os
 import subprocess
 import sys
+import warnings
 
 import pytest
 import torch
@@ -20,7 +21,9 @@ def draws(n, count, seed=0, dtype=torch.float32):
 
 def grad_of(f, values, **backward_kwargs):
     x = values.clone().requires_grad_(True)
-    f(x).backward(**backward_kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # backward(create_graph=True) warns of a reference cycle, once per process
+        f(x).backward(**backward_kwargs)
     return x.grad
 
 
@@ -157,6 +160,17 @@ def test_norm_squared_has_gradient_zero_at_zero(n, kwargs):
     assert torch.equal(grad, torch.zeros(n))
 
 
+# "The element at index 3 is not 2a_3 but the float32 number right above it" (the page's seed 1).
+
+
+def test_the_element_that_differs_is_the_float32_number_right_above_2a_3():
+    values = torch.randn(5, generator=torch.Generator().manual_seed(1))
+    grad = grad_of(lambda t: torch.norm(t) ** 2, values)
+    twice = 2 * values
+    assert (grad != twice).nonzero().flatten().tolist() == [3]
+    assert grad[3] == torch.nextafter(twice[3], torch.tensor(float("inf")))
+
+
 def test_the_norms_backward_returns_zero_where_the_norm_is_zero():
     assert torch.equal(grad_of(torch.norm, torch.zeros(3)), torch.zeros(3))
     assert torch.equal(grad_of(torch.linalg.vector_norm, torch.zeros(3)), torch.zeros(3))
@@ -177,6 +191,11 @@ for _ in range(200):
 z = torch.zeros(3, requires_grad=True)
 (torch.norm(z) ** 2).backward()
 assert torch.equal(z.grad, torch.zeros(3))
+values = torch.randn(5, generator=torch.Generator().manual_seed(1))
+w = values.clone().requires_grad_()
+(torch.norm(w) ** 2).backward()
+assert (w.grad != 2 * values).nonzero().flatten().tolist() == [3]
+assert w.grad[3] == torch.nextafter(2 * values[3], torch.tensor(float("inf")))
 print(torch.backends.cpu.get_cpu_capability())
 """
     env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
