@@ -1,6 +1,6 @@
 """How `make test` shares the tests between two processes (pytest-xdist: `-n 2 --dist loadfile`).
 
-* The browser tests run in one process, in the order collected: Chromium keeps more than one core busy
+* The browser tests run in one process, in the order collected (but for the PDF's, OWN_PROCESS): Chromium keeps more than one core busy
   for each of them (both, for the page sweep and the layout-shift test), so two at once would only slow
   both down. The other process takes the remaining test files one by one (a file's tests stay
   together: some share a fixture made once per file).
@@ -29,6 +29,9 @@ import pytest
 
 ALONE = "alone"
 BROWSER_TESTS = "tests/browser/"  # as node ids begin
+# Printing the PDF edition is one Chromium busy for a minute and more, which a test beside it slows
+# down less than a second Chromium page does: its tests are a file of their own, as any other file.
+OWN_PROCESS = ("tests/browser/test_pdf.py",)
 
 
 def pytest_configure(config):
@@ -46,7 +49,7 @@ def pytest_xdist_make_scheduler(config, log):
     class BrowserTestsTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::")[0]
-            return BROWSER_TESTS if path.startswith(BROWSER_TESTS) else path
+            return BROWSER_TESTS if path.startswith(BROWSER_TESTS) and path not in OWN_PROCESS else path
 
     return BrowserTestsTogether(config, log)
 

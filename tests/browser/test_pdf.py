@@ -32,6 +32,12 @@ def books(site, tmp_path_factory) -> dict[str, PdfReader]:
     return {language: PdfReader(path) for language, path in written.items()} | {"paths": written}
 
 
+@pytest.fixture(scope="module")
+def texts(books) -> dict[str, list[str]]:
+    """Each book's text, page by page: extracted once, read by several tests."""
+    return {language: [page.extract_text() for page in books[language].pages] for language in LANGUAGES}
+
+
 def nav(language):
     default = LANGUAGES[0]
     return build_pdf.read_language(build_pdf.language_config(language, default), ROOTS[language],
@@ -64,7 +70,7 @@ def squash(text: str) -> str:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_book_holds_every_nav_page_in_nav_order_with_its_title(books, site, language):
+def test_the_book_holds_every_nav_page_in_nav_order_with_its_title(books, texts, site, language):
     reader = books[language]
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     expected = titles(site, language)
@@ -72,7 +78,7 @@ def test_the_book_holds_every_nav_page_in_nav_order_with_its_title(books, site, 
     starts = [reader.get_destination_page_number(item) for item in reader.outline if not isinstance(item, list)]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
     for title, start in zip(expected, starts):
-        assert found_in(title, reader.pages[start].extract_text()), f"{title!r} is not on page {start + 1}"
+        assert found_in(title, texts[language][start]), f"{title!r} is not on page {start + 1}"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -87,24 +93,24 @@ def chapter_starts(reader) -> list[tuple[str, int]]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_cover_and_contents_say_what_the_book_is(books, language):
+def test_the_cover_and_contents_say_what_the_book_is(books, texts, language):
     reader = books[language]
-    cover = reader.pages[0].extract_text()
+    cover = texts[language][0]
     assert build_pdf.torch_version() in cover and "CC BY-SA 4.0" in cover
     assert build_pdf.facts_of_the_build()["commit"] in cover
     chapters = chapter_starts(reader)
-    contents = "".join(reader.pages[k].extract_text() for k in range(1, chapters[0][1]))
+    contents = "".join(texts[language][1:chapters[0][1]])
     for title, start in chapters:
         assert found_in(title + str(start + 1), contents), f"{title!r} on page {start + 1} is not in the contents"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_each_page_carries_its_chapter_and_number_in_the_footer(books, language):
+def test_each_page_carries_its_chapter_and_number_in_the_footer(books, texts, language):
     reader = books[language]
     chapters = chapter_starts(reader)
     for (title, start), (_, end) in zip(chapters, chapters[1:]):
         for k in range(start + 1, end):  # after the chapter's first page, the title is the footer's
-            text = reader.pages[k].extract_text()
+            text = texts[language][k]
             assert found_in(title, text) and str(k + 1) in squash(text), f"page {k + 1}: no footer for {title!r}"
 
 
@@ -144,8 +150,8 @@ def test_every_font_is_embedded_and_the_book_is_small(books, language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_folded_answers_are_printed_open(books, language):
-    text = "".join(page.extract_text() for page in books[language].pages)
+def test_folded_answers_are_printed_open(texts, language):
+    text = "".join(texts[language])
     exercises = (ROOT / "docs" / language / "exercises.md").read_text(encoding="utf-8")
     # The first sentence inside the first folded answer of the exercises page.
     folded = re.search(r'^\?\?\? success "[^"]+"\n\n    ([^\n`$*\[]{12,40})', exercises, re.M).group(1)
