@@ -90,6 +90,30 @@ def test_torch_nextafter_works_in_the_dtype_of_its_input():
     assert up.dtype == torch.float64 and (up - one).item() == 2.0**-52
 
 
+def test_torch_nextafter_returns_the_dtype_that_type_promotion_gives_the_pair():
+    # The page's example: a float32 x and a float64 y, both without dimensions, give float64.
+    up = torch.nextafter(torch.tensor(1.0), torch.tensor(2.0, dtype=torch.float64))
+    assert up.dtype == torch.float64 and up.item() - 1 == 2.0**-52
+    pairs = [
+        (torch.tensor(1.0), torch.tensor(2.0, dtype=torch.float64)),
+        (torch.tensor([1.0]), torch.tensor(2.0, dtype=torch.float64)),  # a 0-dim y does not promote x
+        (torch.tensor(1.0, dtype=torch.float64), torch.tensor(2.0)),
+        (torch.tensor(1.0, dtype=torch.float16), torch.tensor(2.0)),
+        (torch.tensor([1.0], dtype=torch.float16), torch.tensor([2.0])),
+        (torch.tensor([1.0]), torch.tensor([2.0], dtype=torch.float64)),
+    ]
+    for x, y in pairs:
+        assert torch.nextafter(x, y).dtype == torch.result_type(x, y) == (x + y).dtype, (x.dtype, y.dtype)
+
+
+def test_the_smallest_normal_float32_is_2_to_the_minus_126_and_inf_has_no_spacing():
+    assert torch.finfo(torch.float32).tiny == 2.0**-126
+    inf = torch.tensor(math.inf)
+    assert torch.nextafter(inf, inf) == inf and torch.isnan(torch.nextafter(inf, inf) - inf)
+    largest = torch.tensor(torch.finfo(torch.float32).max)
+    assert torch.isinf(torch.nextafter(largest, inf))  # beyond the normal range lies inf, not a neighbour 2^104 away
+
+
 def test_rounding_to_float32_has_relative_error_at_most_2_to_the_minus_24_in_the_normal_range():
     u = 2.0**-24
     gen = torch.Generator().manual_seed(0)
@@ -126,6 +150,16 @@ def test_with_5_elements_some_draws_hit_2a_everywhere_and_many_do_not():
 
 def test_with_100_elements_almost_every_draw_has_an_element_off():
     assert fraction_equal(100, 200) < 0.05
+
+
+def test_at_zero_both_gradients_are_zero_but_the_hessian_through_the_norm_is_nan():
+    zero = torch.zeros(3)
+    assert torch.equal(grad_of(norm_squared, zero), zero)
+    assert torch.equal(grad_of(lambda t: (t * t).sum(), zero), zero)
+    assert torch.isnan(torch.autograd.functional.hessian(norm_squared, zero)).all()
+    assert torch.equal(torch.autograd.functional.hessian(lambda t: (t * t).sum(), zero), 2 * torch.eye(3))
+    # Away from zero the norm's Hessian is 2I too, up to rounding.
+    assert torch.allclose(torch.autograd.functional.hessian(norm_squared, torch.ones(3)), 2 * torch.eye(3))
 
 
 # "(a * a).sum() gives 2 * a bit for bit, for every finite a (where 2a overflows, both sides are inf)."
@@ -196,6 +230,50 @@ def test_the_best_power_of_ten_step_is_near_the_cube_root_of_u(dtype, best):
     assert min(steps, key=lambda eps: central_error(eps, dtype)) in best
     u = 2.0**-24 if dtype == torch.float32 else 2.0**-53
     assert any(0.1 < eps / u ** (1 / 3) < 10 for eps in best)
+
+
+@pytest.mark.parametrize("eps", [1e-4, 1e-5, 1e-6])
+def test_rounding_the_points_alone_moves_the_float32_estimate_about_as_much_as_rounding_f(eps):
+    x = torch.tensor(1.0)
+    plus, minus = (x + eps).item(), (x - eps).item()  # the float32 points the difference really uses
+    # With sin computed exactly at those points, only the rounding of x ± eps is left.
+    points_only = abs((math.sin(plus) - math.sin(minus)) / (2 * eps) - math.cos(1.0))
+    # Dividing float32 values of sin by the step really taken leaves only the rounding of f.
+    f_only = abs((torch.sin(x + eps) - torch.sin(x - eps)).item() / (plus - minus) - math.cos(1.0))
+    truncation = eps**2 * math.cos(1.0) / 6
+    assert points_only > 100 * truncation and f_only > 100 * truncation
+    assert 0.1 < points_only / f_only < 10
+    assert abs((plus - minus) - 2 * eps) <= 2 * 2.0**-24 * 1.0 + 2 * eps * 2.0**-24  # "up to about 2u|x|"
+
+
+def test_for_every_step_up_to_2_to_the_minus_24_the_float32_estimate_is_exactly_0():
+    x = torch.tensor(1.0)
+    u = 2.0**-24
+    steps = [10 ** (-k / 200) for k in range(1400, 2000)]  # 1e-7 down to 1e-10, 600 steps
+    for eps in steps + [u]:
+        estimate = ((torch.sin(x + eps) - torch.sin(x - eps)) / (2 * eps)).item()
+        assert (estimate == 0) == (eps <= u), eps
+    assert abs(central_error(u, torch.float32) - math.cos(1.0)) < 1e-12
+    # The figure's steps: flat at cos 1 from the first one below 2^-24 down to the last.
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "snippets", "floating_point"))
+    import fig_finite_difference_error as figure
+
+    flat = [err for eps, err in zip(figure.STEPS, figure.errors(torch.float32)) if eps <= u]
+    assert flat and all(err == abs(0.0 - math.cos(1.0)) for err in flat)
+
+
+def test_the_float32_plateau_holds_under_the_plain_cpu_kernels():
+    code = """
+import torch
+x = torch.tensor(1.0)
+for k in range(1400, 2000, 7):
+    eps = 10 ** (-k / 200)
+    assert (((torch.sin(x + eps) - torch.sin(x - eps)) / (2 * eps)).item() == 0) == (eps <= 2.0**-24)
+print(torch.backends.cpu.get_cpu_capability())
+"""
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "DEFAULT"
 
 
 def test_at_gradchecks_step_float32_is_off_in_the_third_decimal_and_float64_is_not():
@@ -307,6 +385,26 @@ def test_logsumexp_stays_finite_where_the_naive_formula_overflows(shift):
     assert torch.allclose(stable, torch.softmax(values, dim=0), atol=2e-3)
 
 
+@pytest.mark.parametrize(
+    "values, nan_at",
+    [([100.0, 101.0, 102.0], [0, 1, 2]), ([80.0, 90.0], [1]), ([0.0, 100.0], [1]), ([89.0, 1.0, 95.0], [0, 2])],
+)
+def test_the_naive_log_sum_exp_gradient_is_nan_where_exp_overflowed_and_0_elsewhere(values, nan_at):
+    x = torch.tensor(values, requires_grad=True)
+    naive = torch.log(torch.exp(x).sum())
+    naive.backward()
+    assert torch.isinf(naive)
+    overflowed = torch.isinf(torch.exp(x.detach()))
+    assert overflowed.nonzero().flatten().tolist() == nan_at
+    assert torch.isnan(x.grad[overflowed]).all()
+    assert torch.equal(x.grad[~overflowed], torch.zeros(int((~overflowed).sum())))
+
+
+def test_the_softmax_at_80_and_90_is_about_4_5e_minus_5_and_1():
+    s = torch.softmax(torch.tensor([80.0, 90.0]), dim=0)
+    assert abs(s[0].item() - 4.54e-5) < 1e-7 and abs(s[1].item() - 1) < 1e-4
+
+
 def test_the_sum_to_one_is_a_fact_of_the_math_not_of_every_float32_result():
     # The page says softmax's entries add up to 1, about the formula. At 1e30, float32 cannot tell
     # 1e30 + 2 from 1e30, so each exp(x - lse) is exp(0) = 1 and the computed gradient sums to 3.
@@ -384,6 +482,22 @@ def test_mse_loss_warns_then_raises_when_the_shapes_do_not_broadcast(input_shape
     with pytest.warns(UserWarning, match="different to the input size"):
         with pytest.raises(RuntimeError, match="must match the size of tensor b"):
             F.mse_loss(torch.zeros(input_shape), torch.zeros(target_shape))
+
+
+def test_under_the_default_filter_mse_loss_warns_once_per_line_and_message():
+    code = """
+import torch
+import torch.nn.functional as F
+for step in range(5):
+    F.mse_loss(torch.zeros(8, 1), torch.zeros(8))  # the same line, the same message: shown once
+F.mse_loss(torch.zeros(8, 1), torch.zeros(8))  # another line: shown again
+for step in range(3):
+    F.mse_loss(torch.zeros(8 - step, 1), torch.zeros(8 - step))  # new sizes: a new message each time
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    shown = [line for line in out.stderr.splitlines() if "UserWarning: Using a target size" in line]
+    assert len(shown) == 1 + 1 + 3  # the first loop once, the single line once, the last loop at 8, 7 and 6
+    assert sum("torch.Size([8])" in line for line in shown) == 3
 
 
 def test_mse_loss_with_equal_shapes_does_not_warn():
