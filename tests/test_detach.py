@@ -218,6 +218,20 @@ def test_a_gradient_from_autograd_grad_with_create_graph_requires_grad_even_for_
     ones.numpy()
 
 
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_a_create_graph_gradient_requires_grad_under_no_grad_but_not_when_computed_in_inference_mode(mode):
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = (x**3).sum()
+    with mode():
+        (g,) = torch.autograd.grad(y, x, create_graph=True)
+    assert g.requires_grad == (mode is torch.no_grad)
+    if g.requires_grad:
+        with pytest.raises(RuntimeError, match=NUMPY):
+            g.numpy()
+    else:
+        g.numpy()
+
+
 @pytest.mark.parametrize("f", [lambda x: x.sum(), lambda x: (2 * x).sum()])
 def test_with_create_graph_a_gradient_that_does_not_depend_on_x_requires_no_grad(f):
     x = torch.tensor([1.0, 2.0], requires_grad=True)
