@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 
 WORDS = {
     "zh": {"value": "值", "grad": "梯度",
-           "legend": "前向传播从左到右：输入在左，输出（粗框）在右。方框：节点的值与梯度（输出对它的导数）。"
-                     "箭头：反向传播时沿这条边流回输入的梯度"},
+           # The legend's parts, in order: draw_flow puts as many on a line as fit the graph's width.
+           "legend": ("前向传播从左到右：输入在左，输出（粗框）在右。", "方框：节点的值与梯度（输出对它的导数）。",
+                      "箭头：反向传播时沿这条边流回输入的梯度。")},
     "en": {"value": "value", "grad": "grad",
-           "legend": "forward pass left to right: inputs on the left, the output (thick box) on the right. "
-                     "Boxes: each node's value and gradient (d output / d node). "
-                     "Arrows: the gradient that flows back along each edge to the input"},
+           "legend": ("Forward pass left to right: inputs on the left, the output (thick box) on the right.",
+                      "Boxes: each node's value and gradient (d output / d node).",
+                      "Arrows: the gradient that flows back along each edge to the input.")},
 }
 
 
@@ -247,27 +248,65 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
     xs = [x for x, _ in centre.values()]
     ys = [y for _, y in centre.values()]
     x_min, x_max = min(xs) - width[0] / 2 - 0.2, max(xs) + width[-1] / 2 + 0.2
-    y_min, y_max = min(ys) - pitch / 2 - 0.35, max(ys) + pitch / 2 + 0.2
+    legend = ax.text(0, 0, "", ha="center", va="bottom", fontsize=9, gid="legend")
+
+    def measure(text: str) -> float:
+        legend.set_text(text)
+        return size(legend)[0]
+
+    lines = legend_lines(words["legend"], x_max - x_min - 0.2, measure)
+    legend.set_text("\n".join(lines))
+    legend_height = size(legend)[1]
+    y_min, y_max = min(ys) - pitch / 2 - 0.15 - legend_height, max(ys) + pitch / 2 + 0.2
     fig.set_size_inches(x_max - x_min, y_max - y_min)
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(y_min, y_max)
-    ax.text(x_min + (x_max - x_min) / 2, y_max - 0.05, title, ha="center", va="top", fontsize=12)
-    ax.text(x_min + (x_max - x_min) / 2, y_min + 0.05, words["legend"], ha="center", va="bottom", fontsize=9)
+    ax.text(x_min + (x_max - x_min) / 2, y_max - 0.05, title, ha="center", va="top", fontsize=12, gid="title")
+    legend.set_position((x_min + (x_max - x_min) / 2, y_min + 0.05))
     return fig
+
+
+def legend_lines(parts, width: float, measure) -> list[str]:
+    """The legend's parts on as few lines as fit ``width`` inches (``measure(text)`` gives a width)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines:
+            joined = lines[-1] + (" " if part.isascii() else "") + part
+            if measure(joined) <= width:
+                lines[-1] = joined
+                continue
+        lines += broken(part, width, measure)
+    return lines
+
+
+def broken(part: str, width: float, measure) -> list[str]:
+    """One part too wide for a line, broken at its spaces (English) or between characters, never
+    before a punctuation mark (Chinese)."""
+    spaced = " " in part
+    lines, line = [], ""
+    for token in part.split(" ") if spaced else part:
+        candidate = f"{line} {token}" if spaced and line else line + token
+        if line and measure(candidate) > width and (spaced or token not in "，。：；、）"):
+            lines.append(line)
+            line = token
+        else:
+            line = candidate
+    return lines + [line]
 
 
 def overlaps(fig, flow: Flow) -> list[str]:
     """What overlaps in ``fig``, drawn by :func:`draw_flow` from ``flow``: an empty list when nothing does.
 
-    Checks, in the figure's own pixels, that no two edge labels overlap, that no label covers a
-    box, that no edge passes under a label other than its own, and that no edge crosses a box
-    other than the two it joins.
+    Checks, in the figure's own pixels, that no two texts (edge labels, title, legend) overlap,
+    that none covers a box, that no edge passes under a text other than its own label, and that
+    no edge crosses a box other than the two it joins; and that nothing sticks out of the figure.
     """
     fig.draw_without_rendering()
     ax = fig.axes[0]
     found = {artist.get_gid(): artist for artist in ax.texts if artist.get_gid()}
     boxes = {gid: a.get_bbox_patch().get_window_extent() for gid, a in found.items() if gid.startswith("node-")}
     labels = {gid: a.get_bbox_patch().get_window_extent() for gid, a in found.items() if gid.startswith("edge-label-")}
+    labels.update({gid: found[gid].get_window_extent() for gid in ("title", "legend")})  # they must not touch either
     edges = {}
     for gid, arrow in found.items():
         if gid.startswith("edge-") and not gid.startswith("edge-label-"):
@@ -286,6 +325,9 @@ def overlaps(fig, flow: Flow) -> list[str]:
         return False
 
     problems = []
+    page = fig.bbox
+    problems += [f"{gid} is cut off" for gid, box in {**labels, **boxes}.items()
+                 if box.x0 < page.x0 or box.x1 > page.x1 or box.y0 < page.y0 or box.y1 > page.y1]
     names = sorted(labels)
     for i, one in enumerate(names):
         problems += [f"{one} overlaps {other}" for other in names[i + 1:] if meet(labels[one], labels[other])]
