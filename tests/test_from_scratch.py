@@ -606,3 +606,15 @@ def test_the_control_flow_function_doubles_1e_300_1007_times():
 
     with pytest.raises(RecursionError):
         recursive_order(d, set(), [])
+
+
+def test_pytorch_gives_48_even_when_the_non_leaf_keeps_its_grad():
+    """72 comes from sending the stored .grad on as the message, not from keeping it: with
+    retain_grad() on z, PyTorch keeps z.grad (24 after two calls) and x.grad is still 48."""
+    x = torch.tensor(3.0, requires_grad=True)
+    z = 2 * x
+    z.retain_grad()
+    y = z * z
+    y.backward(retain_graph=True)
+    y.backward()
+    assert (x.grad.item(), z.grad.item()) == (48.0, 24.0)
