@@ -1,16 +1,9 @@
 """Run every ```python block of docs/ as a test, and check what the page shows it printing.
 
-The project's own runner, in place of the pytest-codeblocks plugin (not installed; its marker style
-is kept, see hooks/markdown_blocks.py), which has traps for a course that this closes:
-
-* it ``exec``s every block in the pytest process and keeps global state between them
-  (``torch.set_grad_enabled(False)`` leaks into the next page): each chain of blocks gets fresh
-  globals, and torch's global switches are reset after it (``fresh_state``);
-* it re-raises every exception as ``RuntimeError`` without a traceback: a block marked
-  ``<!-- raises: T -->`` must raise exactly ``T``, its message is compared through the expected
-  output, and an unexpected error shows a traceback whose lines point into the Markdown file;
-* it does not expand ``--8<--`` includes: they are expanded with pymdownx.snippets itself;
-* a continued block cannot carry its own expected output: here every block can.
+The project's own runner, in pytest-codeblocks' marker syntax: CONTRIBUTING.md ("Code blocks") says
+what is borrowed from the plugin and what differs; tests/test_codeblocks_reference.py checks that the
+plugin's parser reads every page as this one does. Each chain of blocks gets fresh globals, and
+torch's global switches are reset after it (``fresh_state``).
 
 ``pytest --update-outputs`` (``make outputs``) rewrites the expected outputs in place, and adds
 one under any block that prints without showing it, for review with ``git diff``.

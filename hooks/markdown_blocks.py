@@ -4,18 +4,14 @@ The parser of the test harness (conftest.py). It lives in hooks/ because the bui
 hooks/chapter_notebooks.py makes each chapter's notebook from exactly these blocks, so a notebook
 holds the code the tests ran.
 
-The markers are the project's own, written in pytest-codeblocks' style (its plugin is not used:
-see CONTRIBUTING.md, "Code blocks", for why), plus one of ours:
+The markers are pytest-codeblocks', plus one of ours (CONTRIBUTING.md, "Code blocks", says what is
+borrowed and what differs; tests/test_codeblocks_reference.py compares this parser with the plugin's):
 
     <!--pytest-codeblocks:cont-->             this block continues the previous one (same globals)
     <!--pytest-codeblocks:expected-output-->  the next fence is what the previous block prints
     <!--pytest.mark.skip(reason="...")-->      skip the next block; a reason is required
     <!-- raises: RuntimeError -->              the next block must raise exactly this exception type;
                                                its expected output ends with "RuntimeError: <message>"
-
-pytest-codeblocks' own reader merges a continued block into the previous one, so a chain of blocks
-could carry only one expected output; a page written like an IPython session needs an output after
-every block.
 """
 
 from __future__ import annotations
