@@ -8,6 +8,7 @@ The rest checks the claims of the page that its printed outputs do not show.
 from __future__ import annotations
 
 import inspect
+import math
 import re
 import warnings
 from pathlib import Path
@@ -140,6 +141,12 @@ def loss_from_detached():
     (w * 2).detach().sum().backward()
 
 
+def accuracy_as_the_loss():
+    w = torch.ones(3, requires_grad=True)
+    logits = torch.tensor([[1.0, 2.0, 0.5], [0.3, 0.1, 0.9]]) * w
+    (logits.argmax(dim=1) == torch.tensor([1, 2])).float().mean().backward()
+
+
 def leaf_in_place():
     w = torch.tensor([1.0, 2.0], requires_grad=True)
     (w**2).sum().backward()
@@ -196,6 +203,24 @@ def returned_nan():
     x = torch.tensor([-1.0, 0.0, 4.0], requires_grad=True)
     with torch.autograd.detect_anomaly():
         torch.where(x > 0, x.sqrt(), 0.0).sum().backward()
+
+
+def returned_nan_backward_only():
+    """The page's reproduction: only the backward pass runs in anomaly mode."""
+    x = torch.tensor([-1.0, 0.0, 4.0], requires_grad=True)
+    y = torch.where(x > 0, x.sqrt(), 0.0)
+    with torch.autograd.detect_anomaly():
+        y.sum().backward()
+
+
+def anomaly_warning(action) -> str:
+    """The whole warning anomaly mode adds to a failing backward, as the page shows it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError):
+            action()
+    (detected,) = [w for w in caught if str(w.message).startswith("Error detected in")]
+    return as_shown(f"{detected.category.__name__}: {detected.message}")
 
 
 def anomaly_warning_first_line(action) -> str:
@@ -329,7 +354,10 @@ TRIGGERS = {
     "requires-grad-non-leaf": [lambda: raised(requires_grad_non_leaf)],
     "unused-input": [lambda: raised(unused_input)],
     "shape-mismatch": [lambda: raised(shape_mismatch)],
-    "returned-nan": [lambda: raised(without_warnings(returned_nan)), lambda: anomaly_warning_first_line(returned_nan)],
+    "returned-nan": [
+        lambda: raised(without_warnings(returned_nan_backward_only)),
+        lambda: anomaly_warning(returned_nan_backward_only),
+    ],
     "non-finite-norm": [lambda: raised(non_finite_norm)],
     "once-differentiable": [lambda: raised(once_differentiable_twice)],
     "grad-output-not-multiplied": [lambda: raised(grad_output_not_multiplied)],
@@ -354,12 +382,12 @@ def test_quoted_message_is_what_torch_raises(lang, anchor, index):
 
 
 @pytest.mark.parametrize("lang", PAGES)
-def test_three_causes_of_missing_grad_fn_raise_the_same_message(lang):
+def test_four_causes_of_missing_grad_fn_raise_the_same_message(lang):
     (message,) = quoted_messages(PAGES[lang])["does-not-require-grad"]
-    for cause in (nothing_requires_grad, loss_under_no_grad, loss_from_detached):
+    for cause in (nothing_requires_grad, loss_under_no_grad, loss_from_detached, accuracy_as_the_loss):
         assert raised(cause) == message
     raising = [lines for raises, lines in shown_outputs(PAGES[lang])["does-not-require-grad"] if raises]
-    assert len(raising) == 3 and all(lines[-1] == message for lines in raising)
+    assert len(raising) == 4 and all(lines[-1] == message for lines in raising)
 
 
 @pytest.mark.parametrize("lang", PAGES)
@@ -630,6 +658,32 @@ def test_clipping_with_a_nan_or_inf_gradient_spoils_every_component():
     assert w.grad[1].isnan() and torch.equal(w.grad[[0, 2]], torch.zeros(2))
 
 
+@pytest.mark.parametrize(
+    "dtype, value", [(torch.float16, 40000.0), (torch.float32, 1e20), (torch.float32, 1.9e19)], ids=str
+)
+def test_clipping_raises_when_finite_gradients_overflow_the_norm_and_otherwise_zeroes_them(dtype, value):
+    a = torch.nn.Parameter(torch.ones(3, dtype=dtype))
+    a.grad = torch.full((3,), value, dtype=dtype)
+    assert torch.isfinite(a.grad).all()
+    with pytest.raises(RuntimeError) as info:
+        torch.nn.utils.clip_grad_norm_([a], max_norm=1.0, error_if_nonfinite=True)
+    assert f"RuntimeError: {info.value}" == raised(non_finite_norm)
+    assert torch.nn.utils.clip_grad_norm_([a], max_norm=1.0).isinf()
+    assert torch.equal(a.grad, torch.zeros(3, dtype=dtype))  # factor max_norm / inf = 0
+
+
+def test_the_float32_norm_overflows_near_1_8e19_where_the_sum_of_squares_passes_the_largest_float32():
+    largest = torch.finfo(torch.float32).max
+    assert 3.4e38 < largest < 3.41e38 and 1.84e19 < math.sqrt(largest) < 1.85e19
+    assert torch.isfinite(torch.linalg.vector_norm(torch.tensor([1.8e19, 1.0])))
+    assert torch.isinf(torch.linalg.vector_norm(torch.tensor([1.9e19, 1.0])))
+    assert torch.isinf(torch.linalg.vector_norm(torch.full((100,), 1.9e18)))  # 1.9e19 from many small gradients
+    # Why the page says "can": a one-element tensor's norm is its absolute value, with no square to overflow.
+    assert torch.isfinite(torch.linalg.vector_norm(torch.tensor([1.9e19])))
+    assert torch.isfinite(torch.linalg.vector_norm(torch.tensor([6e4], dtype=torch.float16)))
+    assert torch.isinf(torch.linalg.vector_norm(torch.tensor([5e4, 5e4], dtype=torch.float16)))  # each finite, together 70711
+
+
 def test_float16_overflows_above_65504():
     assert torch.finfo(torch.float16).max == 65504.0
     assert torch.tensor(300.0, dtype=torch.float16).pow(2).isinf()
@@ -640,6 +694,21 @@ def test_once_differentiable_via_autograd_grad_reports_an_unused_input():
     (g,) = torch.autograd.grad(torch.sin(Cube.apply(x)).sum(), x, create_graph=True)
     with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
         torch.autograd.grad(g.sum(), x)
+
+
+def test_once_differentiable_hangs_its_node_when_the_upstream_gradient_depends_on_any_tensor_that_requires_grad():
+    x = torch.tensor([0.5, 1.0], requires_grad=True)
+    w = torch.tensor([2.0, 3.0], requires_grad=True)
+    # The upstream gradient is w: it does not depend on x, but it requires grad.
+    (g,) = torch.autograd.grad((w * Cube.apply(x)).sum(), x, create_graph=True)
+    assert g.requires_grad
+    assert raised(lambda: g.sum().backward()) == raised(once_differentiable_twice)
+    # Without create_graph=True no graph is recorded, so there is no node either.
+    (g,) = torch.autograd.grad((w * Cube.apply(x)).sum(), x)
+    assert not g.requires_grad and g.grad_fn is None
+    # A constant upstream gradient (w without requires_grad): no node.
+    (g,) = torch.autograd.grad((w.detach() * Cube.apply(x)).sum(), x, create_graph=True)
+    assert not g.requires_grad
 
 
 def test_forgotten_grad_out_on_a_vector_output_is_a_jacobian_mismatch():
@@ -680,6 +749,51 @@ def test_inference_tensors_have_no_version_counter_and_detach_keeps_them_inferen
     assert clone._version == before + 1
 
 
+def test_views_of_an_inference_tensor_are_inference_tensors_and_clone_or_an_operation_is_not():
+    with torch.inference_mode():
+        t = torch.ones(3) * 2
+    for view in (t[1:], t.view(3), t.reshape(3), t.detach(), t.float()):
+        assert view.is_inference()
+    for ordinary in (t.clone(), t * 1, t.double()):
+        assert not ordinary.is_inference()
+    w = torch.ones(2, requires_grad=True)
+    assert raised(lambda: w * t[1:]) == raised(inference_tensor_saved)
+    assert raised(lambda: t[1:].add_(1)) == raised(inference_tensor_in_place)
+
+
+@pytest.mark.parametrize(
+    "change", [lambda t: t.add_(1), lambda t: t.mul_(2), lambda t: t.zero_(), lambda t: t[1:].add_(1)],
+    ids=["add_", "mul_", "zero_", "add_ on a view"],
+)
+def test_an_in_place_change_of_an_inference_tensor_is_made_before_the_error(change):
+    with torch.inference_mode():
+        t = torch.ones(3) * 2
+    ordinary = torch.ones(3) * 2
+    change(ordinary)
+    with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
+        change(t)
+    assert torch.equal(t, ordinary)  # the change is in t although the call raised
+
+
+def test_autograd_grad_with_respect_to_a_tensor_that_does_not_require_grad_has_its_own_message():
+    a = torch.ones(2, requires_grad=True)
+    b = torch.ones(2, requires_grad=True)
+    c = torch.ones(2)
+    loss = (a * 2 + b.detach() + c).sum()
+    c.requires_grad_()
+    unused = "RuntimeError: The differentiated Tensor at index 0 appears to not have been used in the graph."
+    for t in (b, c):  # both require grad now, neither is in the graph
+        assert raised(lambda: torch.autograd.grad(loss, [t], retain_graph=True)).startswith(unused)
+    frozen = torch.ones(2)
+    assert raised(lambda: torch.autograd.grad(loss, [frozen])) == "RuntimeError: One of the differentiated Tensors does not require grad"
+
+
+def test_without_forward_information_anomaly_mode_says_so_and_with_it_shows_the_traceback():
+    assert "No forward pass information available" in anomaly_warning(returned_nan_backward_only)
+    first = anomaly_warning_first_line(returned_nan)
+    assert first == "UserWarning: Error detected in SqrtBackward0. Traceback of forward call that caused the error:"
+
+
 # --- rules the page states, tried on the cases that break rules --------------------------------
 
 
@@ -699,6 +813,17 @@ def test_a_second_backward_raises_only_through_a_node_that_saved_a_tensor():
         y.backward()
         with pytest.raises(RuntimeError, match="backward through the graph a second time"):
             y.backward()
+
+
+@pytest.mark.parametrize("first", [{"retain_graph": True}, {"create_graph": True}], ids=["retain_graph", "create_graph"])
+def test_a_second_backward_works_and_adds_up_after_retain_graph_or_create_graph(first):
+    x = torch.arange(3.0, requires_grad=True)
+    y = (x**2).sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # backward(create_graph=True) warns about a reference cycle
+        y.backward(**first)
+    y.backward()
+    assert torch.equal(x.grad.detach(), 4 * x.detach())
 
 
 def test_a_second_backward_that_raises_may_have_added_into_some_leaves_first():
@@ -759,11 +884,33 @@ def test_x_grad_converts_to_numpy_unless_backward_recorded_its_graph():
     x.grad.detach().numpy()
 
 
+def test_after_create_graph_x_grad_is_in_a_graph_only_if_it_depends_on_a_tensor_that_requires_grad():
+    x = torch.linspace(0, 3, 4, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the reference-cycle warning of backward(create_graph=True)
+        (2 * x).sum().backward(create_graph=True)
+    assert not x.grad.requires_grad and x.grad.grad_fn is None  # the constant 2
+    assert x.grad.numpy().tolist() == [2.0] * 4
+    w = torch.tensor(3.0, requires_grad=True)
+    (g,) = torch.autograd.grad((w * x).sum(), x, create_graph=True)
+    assert g.requires_grad  # the gradient w depends on another tensor that requires grad
+
+
 def test_a_leaf_that_requires_grad_has_no_grad_fn_and_backward_works_on_it():
     leaf = torch.tensor(2.0, requires_grad=True)
     assert leaf.grad_fn is None
     leaf.backward()
     assert leaf.grad.item() == 1.0
+
+
+def test_a_differentiable_operation_makes_a_non_leaf_and_a_non_differentiable_one_a_leaf():
+    x = torch.tensor([1.5, -2.0, 3.0], requires_grad=True)
+    for result in (x * 1, x.double(), x.to(torch.float16), x.sum(), x[1:]):
+        assert not result.is_leaf and result.requires_grad
+    for result in (x.argmax(), x > 0, x.long(), x.detach(), torch.round(x).long()):
+        assert result.is_leaf and not result.requires_grad
+    with torch.no_grad():
+        assert (x * 1).is_leaf
 
 
 def test_argmax_and_comparisons_give_results_that_do_not_require_grad():
