@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import math
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -87,6 +88,30 @@ def test_sigmoid_output_is_saved_twice_but_counted_once():
     assert count == 3 and nbytes == 2 * x.nbytes  # x, sigmoid(x) and sigmoid(x) again
 
 
+def test_mul_saves_both_factors_here_because_both_require_grad():
+    x = leaf()
+    mul = silu(x).grad_fn
+    assert mul._saved_self is not None and mul._saved_other is not None
+    # With a constant factor, the leaf itself is not needed: only the constant is saved.
+    _, count, _ = saved_bytes(lambda: x * torch.full_like(x, 2.0))
+    assert (x * torch.full_like(x, 2.0)).grad_fn._saved_self is None and count == 1
+
+
+def test_the_shown_regions_carry_no_comments_since_both_languages_show_them():
+    import io
+    import tokenize
+
+    source = (HERE / "measure_memory.py").read_text(encoding="utf-8")
+    for region in ("chain", "saved-bytes", "strategies"):
+        shown = source.split(f"# --8<-- [start:{region}]")[1].split(f"# --8<-- [end:{region}]")[0]
+        tokens = tokenize.generate_tokens(io.StringIO(shown).readline)
+        assert not [t.string for t in tokens if t.type == tokenize.COMMENT], region
+        assert '"""' not in shown, region
+    for page in ("zh", "en"):
+        text = (ROOT / "docs" / page / "checkpointing.md").read_text(encoding="utf-8")
+        assert set(re.findall(r'measure_memory\.py:([\w-]+)"', text)) == {"chain", "saved-bytes", "strategies"}
+
+
 def test_innermost_saved_tensor_hooks_win():
     outer, inner = [], []
     x = leaf()
@@ -162,6 +187,43 @@ def test_the_default_determinism_check_compares_only_shape_dtype_and_device():
 
     meta = _allowed_determinism_checks_to_fns["default"](torch.zeros(2, 3))
     assert set(meta) == {"shape", "dtype", "device"}
+
+
+def recomputed_with(check, forward_extra, recompute_extra, x):
+    """Backward of a checkpoint whose function saves one more tensor (sin) in forward or recomputation."""
+    extra = [forward_extra]
+
+    def f(t):
+        y = t.exp()  # saves its result
+        return y.sin() if extra[0] else y  # sin saves its input
+
+    out = checkpoint(f, x, use_reentrant=False, determinism_check=check)
+    extra[0] = recompute_extra
+    out.sum().backward()
+
+
+@pytest.mark.parametrize("check", ["default", "none"])
+def test_the_number_of_saved_tensors_is_checked_whatever_determinism_check_says(check):
+    x = leaf(3)
+    with pytest.raises(CheckpointError, match="A different number of tensors was saved"):
+        recomputed_with(check, forward_extra=True, recompute_extra=False, x=x)  # fewer in the recomputation
+    recomputed_with(check, forward_extra=False, recompute_extra=True, x=x)  # more: it stops early, no error
+    with torch.utils.checkpoint.set_checkpoint_early_stop(False):
+        with pytest.raises(CheckpointError, match="trying to save more tensors"):
+            recomputed_with(check, forward_extra=False, recompute_extra=True, x=x)
+
+
+def test_determinism_check_none_turns_off_only_the_shape_dtype_device_comparison():
+    x = leaf(3)
+    for check, raised in [("default", CheckpointError), ("none", RuntimeError)]:
+        short = [False]
+        out = checkpoint(lambda t: (t[:2] if short[0] else t).exp().sum(), x, use_reentrant=False,
+                         determinism_check=check)
+        short[0] = True
+        with pytest.raises(raised) as caught:
+            out.backward()
+        # "none": no CheckpointError; the wrong shape only fails later, in the backward formula itself.
+        assert ("different metadata" in str(caught.value)) == (check == "default")
 
 
 def test_recomputed_values_are_the_same_bits_under_every_cpu_capability():

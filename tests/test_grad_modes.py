@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -33,6 +34,41 @@ def least_squares(X, y):
 def hessian(X):
     X_aug = torch.cat([X, torch.ones(len(X), 1)], dim=1).double()
     return 2 * X_aug.T @ X_aug / len(X)
+
+
+ON_RELEASE = """
+import torch
+before = torch.is_grad_enabled()
+@torch.set_grad_enabled(False)
+def off(t):
+    return t * 2
+w = torch.ones(2, requires_grad=True)
+print("decorator", before, torch.is_grad_enabled(), off(w).requires_grad, torch.is_grad_enabled())
+torch.set_grad_enabled(True)
+p = torch.ones(2, requires_grad=True)
+(p * 3).sum().backward()
+torch.optim.SGD([p], lr=0.1).zero_grad()
+print("zero_grad", p.grad is None)
+"""
+
+
+@functools.lru_cache(maxsize=None)
+def printed_on(release: str) -> dict[str, list[str]]:
+    """What ON_RELEASE prints under another torch of `make versions` (.venvs/torch-<release>), by line."""
+    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
+    if not python.exists():
+        return {}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
+    out = subprocess.run([str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True,
+                         check=True).stdout
+    return {line.split()[0]: line.split()[1:] for line in out.splitlines()}
+
+
+def on_release(release: str, what: str) -> list[str]:
+    printed = printed_on(release)
+    if not printed:
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    return printed[what]
 
 
 # --- grad modes ---------------------------------------------------------------------------------
@@ -93,6 +129,52 @@ def test_decorators_with_and_without_parentheses_and_set_grad_enabled():
     assert torch.is_grad_enabled()
 
 
+def test_set_grad_enabled_as_a_decorator_leaves_grad_mode_alone_on_this_torch():
+    @torch.set_grad_enabled(False)
+    def off_here(t):
+        assert not torch.is_grad_enabled()
+        return t * 2
+
+    assert torch.is_grad_enabled()
+    assert not off_here(torch.ones(2, requires_grad=True)).requires_grad
+    assert torch.is_grad_enabled()
+    with torch.no_grad():  # and it restores what the caller had, not True
+        @torch.set_grad_enabled(False)
+        def off(t):
+            return t * 2
+        assert not torch.is_grad_enabled()
+    assert torch.is_grad_enabled()
+
+
+@pytest.mark.parametrize("release", ["2.0.1", "1.12.0"])
+def test_up_to_torch_2_1_the_set_grad_enabled_decorator_line_turns_grad_mode_off_for_good(release):
+    assert on_release(release, "decorator") == ["True", "False", "False", "False"]
+
+
+@pytest.mark.parametrize("release", ["2.14.1"])
+def test_on_a_newer_torch_the_set_grad_enabled_decorator_line_leaves_grad_mode_alone(release):
+    assert on_release(release, "decorator") == ["True", "True", "False", "True"]
+
+
+@pytest.mark.parametrize(("release", "to_none"), [("2.14.1", "True"), ("2.0.1", "True"), ("1.12.0", "False")])
+def test_zero_grad_sets_grads_to_none_since_torch_2_0_and_zeroes_them_on_1_12(release, to_none):
+    assert on_release(release, "zero_grad") == [to_none]
+
+
+def test_the_inference_tensor_message_names_no_grad_only_on_newer_releases():
+    """The page says so instead of quoting the 2.13.0 message as universal; make versions recorded the others."""
+    import json
+
+    data = json.loads((ROOT / "versions" / "torch-versions.json").read_text(encoding="utf-8"))["versions"]
+    page = (ROOT / "docs" / "en" / "grad-modes.md").read_text(encoding="utf-8")
+    shown = "use `torch.no_grad()` instead of `torch.inference_mode()`"
+    assert shown in page
+    for release in ("2.0.1", "1.12.0"):
+        printed = [b.get("output", "") for b in data[release]["pages"]["docs/en/grad-modes.md"]]
+        older = [out for out in printed if out.startswith("RuntimeError: Inference tensors cannot be saved")]
+        assert older and all("no_grad" not in out and "clone" in out for out in older), release
+
+
 def test_a_decorator_restores_the_mode_when_the_function_raises():
     @torch.no_grad()
     def failing():
@@ -139,6 +221,62 @@ def test_inference_features_break_the_head_and_no_grad_features_do_not():
     assert not (features - features.mean(dim=0)).is_inference()
 
 
+def test_views_and_detach_of_an_inference_tensor_are_inference_tensors_wherever_taken():
+    with torch.inference_mode():
+        t = torch.ones(3)
+        inside = t[:2]
+    assert inside.is_inference() and t[:2].is_inference() and t.detach().is_inference()
+    assert t.reshape(3).is_inference()
+    assert not (t + 0).is_inference() and not t.clone().is_inference()  # new tensors computed outside are not
+
+
+def test_a_view_of_an_ordinary_tensor_taken_in_inference_mode_passes_no_gradient_back():
+    w = torch.ones(3, requires_grad=True)
+    with torch.inference_mode():
+        first_two = w[:2]
+        detached = w.detach()
+    assert not first_two.is_inference() and not detached.is_inference()
+    assert first_two.requires_grad and first_two.grad_fn is None
+    (first_two * 3).sum().backward()  # no error, no warning
+    assert w.grad is None
+    with pytest.raises(RuntimeError, match="A view was created in inference mode and is being modified inplace"):
+        first_two.add_(1)
+    # The same view taken outside inference mode carries the gradient.
+    (w[:2] * 3).sum().backward()
+    assert torch.equal(w.grad, torch.tensor([3.0, 3.0, 0.0]))
+
+
+def test_inference_tensors_have_no_version_counter_but_ordinary_tensors_changed_inside_do():
+    n = torch.zeros(3)
+    with torch.inference_mode():
+        t = torch.zeros(3)
+        n.add_(1)
+    assert n._version == 1 and not n.is_inference()
+    with pytest.raises(RuntimeError, match="Inference tensors do not track version counter"):
+        t._version
+
+
+def test_only_inference_mode_false_brings_recording_back_and_inference_tensors_still_cannot_be_saved():
+    w = torch.ones(3, requires_grad=True)
+    with torch.inference_mode():
+        t = w * 2
+        with torch.inference_mode(False):
+            assert not torch.is_inference_mode_enabled()
+            assert (w * 2).grad_fn is not None
+            with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+                t * w
+
+
+def test_an_inference_tensor_not_saved_by_any_node_can_still_take_part_in_backward():
+    # The table's restriction is exactly "cannot be saved": a leaf made in inference mode gets its gradient
+    # through an operation that saves nothing of it.
+    with torch.inference_mode():
+        leaf = torch.ones(2, requires_grad=True)
+    assert leaf.is_inference() and leaf.requires_grad
+    (leaf * 2).sum().backward()
+    assert torch.equal(leaf.grad, torch.full((2,), 2.0))
+
+
 # --- model.eval() is not no_grad ----------------------------------------------------------------
 
 
@@ -182,6 +320,14 @@ def test_batch_norm_numbers_of_the_page():
     with torch.no_grad():
         bn(batch)
     assert not torch.equal(bn.running_mean, before)
+
+
+def test_batch_norm_without_running_stats_uses_the_batch_in_eval_too():
+    bn = nn.BatchNorm1d(2, track_running_stats=False)
+    batch = torch.tensor([[1.0, 10.0], [3.0, 30.0]])
+    assert bn.running_mean is None and bn.running_var is None
+    bn.eval()
+    torch.testing.assert_close(bn(batch), torch.tensor([[-1.0, -1.0], [1.0, 1.0]]), atol=1e-4, rtol=0)
 
 
 # --- the training loop --------------------------------------------------------------------------
@@ -391,6 +537,33 @@ def test_figure_data_is_the_pages_loop():
     assert zeroed == train_by_hand(X, y)[2]
     assert never == train_by_hand(X, y, zero_grads=False)[2]
     assert "None" in label_zeroed and "never" in label_never
+
+
+def test_the_never_zeroed_curve_dips_once_to_0_1_then_swings_between_about_1_and_30():
+    """The figure's alt text, both languages."""
+    X, y = make_data()
+    _, _, never = train_by_hand(X, y, zero_grads=False)
+    _, _, zeroed = train_by_hand(X, y)
+    assert min(range(len(never)), key=never.__getitem__) == 3 and 0.05 < never[3] < 0.15
+    later = never[5:]
+    assert 0.5 < min(later) < 2 and 25 < max(later) < 40
+    assert 25 < zeroed[0] < 40 and all(a > b for a, b in zip(zeroed, zeroed[1:]))
+    assert zeroed[40] < 1.1 * zeroed[-1] and zeroed[30] > 2 * zeroed[-1]  # levels off after about 40 steps
+    for lang, words in [("en", "dips once to 0.1 at step 3, then keeps swinging between about 1 and 30"),
+                        ("zh", "在第 3 步跌到 0.1 一次，之后在约 1 到 30 之间反复振荡")]:
+        assert (ROOT / "docs" / lang / "grad-modes.md").read_text(encoding="utf-8").count(words) == 2
+
+
+def test_the_shown_regions_carry_no_comments_since_both_languages_show_them():
+    import io
+    import tokenize
+
+    source = (SNIPPETS / "training_loop.py").read_text(encoding="utf-8")
+    shown = [line for region in ("data", "manual", "optim", "plot")
+             for line in source.split(f"# --8<-- [start:{region}]")[1].split(f"# --8<-- [end:{region}]")[0].splitlines()]
+    tokens = tokenize.generate_tokens(io.StringIO("\n".join(shown) + "\n").readline)
+    assert not [t.string for t in tokens if t.type == tokenize.COMMENT]
+    assert '"""' not in "\n".join(shown)
 
 
 def test_figure_script_uses_the_functions_the_page_shows():

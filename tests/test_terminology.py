@@ -38,6 +38,8 @@ TERMS = {
         "保存张量的钩子",
         [(r"(?<![-\w])saved[- ]tensors?[- ]hooks?(?![-\w])", "saved-tensor hooks")],
     ),
+    # a compute kernel (the code that runs one operation on one device): 内核, as in the glossary
+    "kernel": ("内核", [(r"核函数", "核函数")]),
 }
 
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -142,6 +144,8 @@ def test_the_glossary_names_every_chosen_term():
         ("通过时间反向传播", []),
         ("[链接](function-and-hooks.md#saved-tensors-hooks)", []),
         ("用 saved-tensor hooks 查看", ["saved-tensor hooks"]),
+        ("确定性的 CPU 核函数", ["核函数"]),
+        ("确定性的 CPU 内核", []),
     ],
 )
 def test_the_rules_catch_the_variants_and_spare_the_chosen_terms(prose, expected):

@@ -52,9 +52,11 @@ COLUMNS = [
 ]
 
 
+# The regions below are shown on both languages' pages, so they carry no comments; the pages' prose
+# explains them. silu is written out instead of torch.nn.functional.silu, to see what each operation
+# saves.
 # --8<-- [start:chain]
 def silu(x):
-    # Written out instead of torch.nn.functional.silu, to see what each operation saves.
     return x * torch.sigmoid(x)
 
 
@@ -65,16 +67,15 @@ def chain(x, depth):
 # --8<-- [end:chain]
 
 
+# saved_bytes(compute) runs compute() and returns its output, how many tensors autograd saved, and
+# their bytes. A storage saved several times (x * sigmoid(x) saves sigmoid(x) twice) is counted once;
+# `packed` keeps every saved tensor alive while counting, so no storage address is reused.
 # --8<-- [start:saved-bytes]
 def saved_bytes(compute):
-    """Run compute(); return its output, how many tensors autograd saved, and their bytes.
-
-    A storage saved several times (x * sigmoid(x) saves sigmoid(x) twice) is counted once.
-    """
     packed, by_storage = [], {}
 
     def pack(t):
-        packed.append(t)  # keeps t alive while counting, so no storage address is reused
+        packed.append(t)
         address = t.untyped_storage().data_ptr()
         by_storage[address] = max(by_storage.get(address, 0), t.numel() * t.element_size())
         return t
@@ -85,13 +86,14 @@ def saved_bytes(compute):
 # --8<-- [end:saved-bytes]
 
 
+# The four strategies: one_checkpoint puts the whole chain in one checkpoint (only x is kept);
+# sqrt_segments cuts it into sqrt(N) segments, and checkpoint_sequential does not checkpoint the last one.
 # --8<-- [start:strategies]
 def no_checkpoint(x, depth):
     return chain(x, depth)
 
 
 def one_checkpoint(x, depth):
-    # The whole chain in one checkpoint: only x is kept.
     return checkpoint(chain, x, depth, use_reentrant=False)
 
 
@@ -102,7 +104,6 @@ def checkpoint_each_layer(x, depth):
 
 
 def sqrt_segments(x, depth):
-    # sqrt(N) segments; checkpoint_sequential does not checkpoint the last one.
     return checkpoint_sequential([silu] * depth, math.isqrt(depth), x, use_reentrant=False)
 # --8<-- [end:strategies]
 
