@@ -221,6 +221,20 @@ def test_inference_features_break_the_head_and_no_grad_features_do_not():
     assert not (features - features.mean(dim=0)).is_inference()
 
 
+def test_an_enable_grad_decorated_gradient_works_under_no_grad_but_not_inside_inference_mode():
+    @torch.enable_grad()
+    def gradient_of(f, x):
+        x = x.detach().requires_grad_(True)
+        f(x).backward()
+        return x.grad
+
+    with torch.no_grad():
+        assert torch.equal(gradient_of(lambda t: (t**2).sum(), torch.tensor([1.0, 2.0])), torch.tensor([2.0, 4.0]))
+    with torch.inference_mode():
+        with pytest.raises(RuntimeError, match="does not require grad and does not have a grad_fn"):
+            gradient_of(lambda t: (t**2).sum(), torch.tensor([1.0, 2.0]))
+
+
 def test_views_and_detach_of_an_inference_tensor_are_inference_tensors_wherever_taken():
     with torch.inference_mode():
         t = torch.ones(3)
