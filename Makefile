@@ -18,7 +18,7 @@ export NO_MKDOCS_2_WARNING := 1
 LANGUAGE ?= zh
 CONFIG := $(if $(filter zh,$(LANGUAGE)),mkdocs.yml,mkdocs.$(LANGUAGE).yml)
 
-.PHONY: help setup setup-build serve write build pdf test outputs versions measure bench clean
+.PHONY: help setup setup-build serve write build pdf test test-fast outputs versions measure bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -55,6 +55,11 @@ pdf: setup ## print the PDF edition of each language from the built site (site/p
 # marked `alone` runs while the other process waits (tests/parallel.py).
 test: setup ## run every test: page code blocks, snippets, hooks, the strict build, the workflows
 	$(PYTHON) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
+
+# The loop while writing: the pages' blocks and the unit tests, without the site build (a test that
+# uses it is marked `build` by tests/conftest.py), so without a browser, and without Jupyter kernels.
+test-fast: setup-build ## run the pages' code blocks and the unit tests: no site build, no browser, no notebooks
+	$(PYTHON) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not build and not jupyter"
 
 outputs: setup ## rewrite the outputs shown under code blocks with what the code prints, then show the diff
 	-$(PYTHON) -m pytest docs --update-outputs -q

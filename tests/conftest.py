@@ -17,6 +17,14 @@ from site_build import build
 sys.path.insert(0, str(ROOT / "snippets"))
 
 
+def pytest_collection_modifyitems(items):
+    """A test that uses the built site is marked `build`, whether or not it says so: `make test-fast`
+    (`-m "not build"`) leaves out every test that would build the site."""
+    for item in items:
+        if "site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.build)
+
+
 @pytest.fixture(scope="session")
 def site(request, tmp_path_factory) -> Path:
     """The site built with `mkdocs build --strict` into a temporary folder. Under `pytest -n` the

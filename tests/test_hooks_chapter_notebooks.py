@@ -249,6 +249,7 @@ def failures(tmp_path_factory) -> dict[Path, str | None]:
         return {path: future.result() for path, future in runs.items()}
 
 
+@pytest.mark.jupyter
 @pytest.mark.parametrize("path", RUNNABLE, ids=lambda p: str(p.relative_to(DOCS)))
 def test_notebook_runs_from_top_to_bottom(path, failures):
     assert failures[path] is None, f"{path.relative_to(ROOT)}: {failures[path]}"

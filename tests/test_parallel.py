@@ -90,3 +90,10 @@ def test_a_test_marked_alone_runs_while_no_other_test_runs(project):
     assert {entry["worker"] for entry in tests.values()} == {"gw0", "gw1"}, "both processes ran tests"
     beside = [test for test, entry in tests.items() if entry["start"] < alone["end"] and entry["end"] > alone["start"]]
     assert beside == [], f"ran while test_alone ran: {beside}"
+
+
+def test_every_test_that_uses_the_built_site_is_left_out_of_the_fast_loop(request):
+    # make test-fast runs `-m "not build"`: the site fixture must never be built there.
+    unmarked = [item.nodeid for item in request.session.items
+                if "site" in getattr(item, "fixturenames", ()) and item.get_closest_marker("build") is None]
+    assert unmarked == []

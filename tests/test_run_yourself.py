@@ -195,6 +195,7 @@ def images(tmp_path_factory) -> dict[str, int]:
         return {name: future.result() for name, future in runs.items()}
 
 
+@pytest.mark.jupyter
 @pytest.mark.parametrize("name", sorted(chapters_whose_code(SHOW)))
 def test_a_chapter_s_figures_appear_under_the_cell_in_jupyter(name, images):
     assert images[name] > 0, "plt.show() in Jupyter shows the figure under the cell"
