@@ -77,7 +77,7 @@ measure: setup-build ## time derivatives and measure checkpointing's memory on t
 
 bench: setup ## time builds, the writer's loop and the tests; weigh pages (gzip); Lighthouse
 	$(PYTHON) scripts/bench_build.py
-	$(PYTHON) scripts/bench_pages.py site --readme
+	$(PYTHON) scripts/bench_pages.py site --write-table
 
 clean: ## remove the build and the caches (not the installed packages: .venv/, node_modules/, and the torch releases of make versions in .venvs/)
 	rm -rf site .cache docs/figures

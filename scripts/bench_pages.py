@@ -22,10 +22,10 @@ A measurement, not a test: it prints tables and says which budget is missed, and
 4. Lighthouse (node_modules/lighthouse), mobile, default simulated throttling, offline (every host
    but 127.0.0.1 fails to resolve): one run on every page, then two more on the five lowest
    (median of three). Budgets: performance >= 98 on every page and >= 95 in every single run;
-   accessibility, best practices and SEO 100. With --readme, the table of every page goes into
-   README.md between its bench markers.
+   accessibility, best practices and SEO 100. With --write-table, the table of every page goes into
+   BENCH.md between its bench markers.
 
-Usage: python scripts/bench_pages.py [SITE_DIR] [--json FILE] [--readme] [--skip-lighthouse] [--run-only]
+Usage: python scripts/bench_pages.py [SITE_DIR] [--json FILE] [--write-table] [--skip-lighthouse] [--run-only]
 About 20 minutes on the 2-core development machine (Lighthouse: ~10 s a run, 62 runs).
 """
 
@@ -59,8 +59,8 @@ SINGLE_RUN_PERFORMANCE = 95  # the weakest page, in every single run
 RERUN_LOWEST = 5  # pages measured twice more, for a median of three
 LONG_TASK_MS = 50  # of our scripts' own time in one task, at 4x CPU slowdown
 CPU_SLOWDOWN = 4
-README = ROOT / "README.md"
-README_TABLE = ("<!-- bench_pages: every page -->", "<!-- /bench_pages -->")
+BENCH_PAGE = ROOT / "BENCH.md"  # the measurements page
+TABLE_MARKERS = ("<!-- bench_pages: every page -->", "<!-- /bench_pages -->")
 KINDS = ("html", "css", "js", "font", "image", "data")
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
 RUN_PAGES = ("from-scratch/", "en/forward-mode/", "playground/")
@@ -236,8 +236,8 @@ def our_long_tasks(browser, base: str, path: str) -> dict[str, float]:
     return worst
 
 
-def readme_table(rows: dict[str, dict]) -> str:
-    """The per-page Lighthouse table (Markdown) that --readme writes into README.md."""
+def bench_table(rows: dict[str, dict]) -> str:
+    """The per-page Lighthouse table (Markdown) that --write-table writes into BENCH.md."""
     lines = ["| page | performance | FCP | LCP | TBT | CLS | runs |", "|---|---|---|---|---|---|---|"]
     for path, row in sorted(rows.items(), key=lambda item: (item[1]["performance"], item[0])):
         lines.append(f"| `/{path}` | {row['performance']:.0f} | {row['fcp'] / 1000:.1f} s | {row['lcp'] / 1000:.1f} s "
@@ -245,20 +245,20 @@ def readme_table(rows: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def write_readme_table(table: str, measured: str) -> None:
-    text = README.read_text(encoding="utf-8")
-    start, end = README_TABLE
+def write_bench_table(table: str, measured: str) -> None:
+    text = BENCH_PAGE.read_text(encoding="utf-8")
+    start, end = TABLE_MARKERS
     if start not in text or end not in text:
-        sys.exit(f"README.md has no {start} ... {end} markers for the table")
+        sys.exit(f"{BENCH_PAGE.name} has no {start} ... {end} markers for the table")
     before, rest = text.split(start, 1)
     after = rest.split(end, 1)[1]
-    README.write_text(f"{before}{start}\n{measured}\n\n{table}\n{end}{after}", encoding="utf-8")
+    BENCH_PAGE.write_text(f"{before}{start}\n{measured}\n\n{table}\n{end}{after}", encoding="utf-8")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("site", nargs="?", default=str(ROOT / "site"))
-    parser.add_argument("--readme", action="store_true", help="write the per-page table into README.md")
+    parser.add_argument("--write-table", action="store_true", help="write the per-page table into BENCH.md")
     parser.add_argument("--json", help="also write the numbers to this file")
     parser.add_argument("--skip-lighthouse", action="store_true")
     parser.add_argument("--run-only", action="store_true", help="measure only Run in the page (3.)")
@@ -336,7 +336,7 @@ def main() -> int:
                 row.update({key: statistics.median(run[key] for run in runs) for key in (*SCORE_BUDGETS, *METRICS)})
                 row["failing"] = sorted({audit for run in runs for audit in run["failing"]})
             results["lighthouse"] = rows
-            table = readme_table(rows)
+            table = bench_table(rows)
             print(f"\nLighthouse, mobile: every page once, the {RERUN_LOWEST} lowest three times (median)\n{table}")
             for path, row in rows.items():
                 for name, budget in SCORE_BUDGETS.items():
@@ -346,12 +346,12 @@ def main() -> int:
                 single = min(run["performance"] for run in row["runs"])
                 if single < SINGLE_RUN_PERFORMANCE:
                     missed.append(f"Lighthouse performance on /{path}: one run {single} < {SINGLE_RUN_PERFORMANCE}")
-            if args.readme:
+            if args.write_table:
                 weakest = min(rows, key=lambda p: (rows[p]["performance"], p))
                 measured = (f"Measured {datetime.date.today().isoformat()} by `make bench` on this 2-core machine "
                             f"(Lighthouse {lighthouse_version()}, mobile, simulated throttling); weakest page: "
                             f"`/{weakest}`.")
-                write_readme_table(table, measured)
+                write_bench_table(table, measured)
 
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
