@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
+import json
 import multiprocessing
 import os
 import re
+import subprocess
+import venv as venv_builder
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -21,6 +25,7 @@ from packaging.version import Version
 
 import chapter_notebooks
 from markdown_blocks import ROOT, expand_includes, parse_blocks
+from site_facts import jobs
 
 DOCS = ROOT / "docs"
 PAGES = [DOCS / "zh" / "run-yourself.md", DOCS / "en" / "run-yourself.md"]
@@ -190,7 +195,7 @@ def images(tmp_path_factory) -> dict[str, int]:
     """Each chapter that uses matplotlib, run as a notebook, two kernels at a time
     (processes started fresh: forking a pytest that already runs browser threads can hang)."""
     names = sorted(chapters_whose_code(SHOW))
-    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=jobs(), mp_context=multiprocessing.get_context("spawn")) as pool:
         runs = {name: pool.submit(images_when_run, name, tmp_path_factory.mktemp(name)) for name in names}
         return {name: future.result() for name, future in runs.items()}
 
@@ -199,3 +204,87 @@ def images(tmp_path_factory) -> dict[str, int]:
 @pytest.mark.parametrize("name", sorted(chapters_whose_code(SHOW)))
 def test_a_chapter_s_figures_appear_under_the_cell_in_jupyter(name, images):
     assert images[name] > 0, "plt.show() in Jupyter shows the figure under the cell"
+
+
+# --------------------------------------------------------------------------------------------------
+# pip config, the CUDA build from PyPI, and the notebooks' cells that raise on purpose.
+
+NEWER = ROOT / ".venvs" / "torch-2.14.1"
+
+
+def pip_config_set(venv: Path, home: Path, url: str) -> str:
+    """`pip config set global.index-url` run by the venv's Python, with a home folder of its own; pip's
+    own package is borrowed from this interpreter (the venv is made without pip, to be quick)."""
+    borrowed = home / "borrowed"
+    borrowed.mkdir(exist_ok=True)
+    if not (borrowed / "pip").exists():
+        (borrowed / "pip").symlink_to(Path(importlib.import_module("pip").__file__).parent)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), PYTHONPATH=str(borrowed))
+    result = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "config", "set", "global.index-url", url],
+                            env=env, capture_output=True, text=True, check=True)
+    return result.stdout + result.stderr
+
+
+def test_pip_config_set_writes_to_the_venv_s_file_if_it_exists_and_else_to_the_user_file(tmp_path):
+    venv, home = tmp_path / "venv", tmp_path / "home"
+    home.mkdir()
+    venv_builder.EnvBuilder(with_pip=False).create(venv)
+    said = pip_config_set(venv, home, "https://first.example/simple")
+    user_file = home / ".config" / "pip" / "pip.conf"
+    assert f"Writing to {user_file}" in said and "first.example" in user_file.read_text()
+    (venv / "pip.conf").touch()
+    said = pip_config_set(venv, home, "https://second.example/simple")
+    assert f"Writing to {venv / 'pip.conf'}" in said and "second.example" in (venv / "pip.conf").read_text()
+    assert "second.example" not in user_file.read_text()
+
+
+def test_the_version_string_the_page_quotes_for_torch_from_pypi_is_the_recorded_one():
+    """PyPI's wheel is plain 2.14.1 to pip; torch.__version__ of that install is what make versions recorded."""
+    data = json.loads((ROOT / "versions" / "torch-versions.json").read_text(encoding="utf-8"))
+    quoted = {m for page in PAGES for m in re.findall(r"`(2\.14\.1\+cu\d+)`", page.read_text(encoding="utf-8"))}
+    assert quoted == {data["versions"]["2.14.1"]["torch"]}
+    for release in ("2.14.1", "2.0.1", "1.12.0"):  # installed from PyPI: each reports its CUDA version
+        assert re.fullmatch(rf"{re.escape(release)}\+cu\d+", data["versions"][release]["torch"])
+
+
+@pytest.mark.skipif(not NEWER.exists(), reason="no .venvs/torch-2.14.1 (made by `make versions`)")
+def test_torch_2_14_1_from_pypi_brings_18_nvidia_or_cuda_packages_and_triton_about_4_gb():
+    site = next(NEWER.glob("lib/python3.*/site-packages"))
+    assert "Version: 2.14.1\n" in (site / "torch-2.14.1.dist-info" / "METADATA").read_text(encoding="utf-8")
+    cuda = [p.name for p in site.glob("*.dist-info") if re.match(r"(nvidia|cuda)_", p.name)]
+    assert len(cuda) == 18
+    assert list(site.glob("triton-*.dist-info"))
+    folders = [site / "nvidia", site / "triton", *site.glob("cuda")]
+    size = sum(f.stat().st_size for folder in folders for f in folder.rglob("*") if f.is_file())
+    assert 3.5e9 < size < 4.6e9, size
+
+
+def test_a_cell_tagged_raises_exception_does_not_cancel_the_cells_queued_after_it():
+    """JupyterLab and Jupyter Notebook send a cell tagged raises-exception with stop_on_error off (their
+    OutputArea.execute); Run All queues every cell at once. The kernel then runs the next one."""
+    manager = KernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[], ensure_native_kernel=True))
+    manager.start_kernel()
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        statuses = {}
+        for stop in (True, False):
+            failing = client.execute("1 / 0", stop_on_error=stop)
+            following = client.execute("print('next cell')")
+            replies = {}
+            while len(replies) < 2:
+                reply = client.get_shell_msg(timeout=60)
+                replies[reply["parent_header"]["msg_id"]] = reply["content"]["status"]
+            statuses[stop] = (replies[failing], replies[following])
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert statuses == {True: ("error", "aborted"), False: ("error", "ok")}
+
+
+def test_a_chapter_block_that_raises_becomes_a_cell_tagged_raises_exception():
+    notebook = chapter_notebooks.chapter_notebook(DOCS / "zh" / "forward-mode.md", "zh")
+    tagged = [cell for cell in notebook.cells if "raises-exception" in cell.metadata.get("tags", [])]
+    assert len(tagged) == sum(1 for block in parse_blocks(DOCS / "zh" / "forward-mode.md") if block.raises) == 1
