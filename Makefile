@@ -14,6 +14,10 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 
 # mkdocs-material prints a notice about MkDocs 2 on every build; it is not about this project.
 export NO_MKDOCS_2_WARNING := 1
 
+# How many processes work at once (pytest-xdist, figure scripts, notebooks, the PDF's languages): one
+# setting, read by hooks/site_facts.py's jobs(). `make test JOBS=1` runs everything in one process.
+export JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 # `make serve LANGUAGE=en` serves the English site; each language is its own MkDocs build.
 LANGUAGE ?= zh
 CONFIG := $(if $(filter zh,$(LANGUAGE)),mkdocs.yml,mkdocs.$(LANGUAGE).yml)
@@ -54,12 +58,12 @@ pdf: setup ## print the PDF edition of each language from the built site (site/p
 # Two processes (pytest-xdist): one runs the browser tests, the other the rest, file by file; a test
 # marked `alone` runs while the other process waits (tests/parallel.py).
 test: setup ## run every test: page code blocks, snippets, hooks, the strict build, the workflows
-	$(PYTHON) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
+	$(PYTHON) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder
 
 # The loop while writing: the pages' blocks and the unit tests, without the site build (a test that
 # uses it is marked `build` by tests/conftest.py), so without a browser, and without Jupyter kernels.
 test-fast: setup-build ## run the pages' code blocks and the unit tests: no site build, no browser, no notebooks
-	$(PYTHON) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not build and not jupyter"
+	$(PYTHON) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder -m "not build and not jupyter"
 
 outputs: setup ## rewrite the outputs shown under code blocks with what the code prints, then show the diff
 	-$(PYTHON) -m pytest docs --update-outputs -q

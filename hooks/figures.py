@@ -34,6 +34,8 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
+from site_facts import jobs
+
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
 CACHE = ROOT / ".cache" / "figures"
@@ -102,7 +104,7 @@ def last_drawn(script: Path, cache: Path) -> Path | None:
 
 
 def build_figures(snippets: Path = SNIPPETS, cache: Path = CACHE) -> dict[str, Path]:
-    """Draw what is not cached, two scripts at a time (each is a process of its own); return
+    """Draw what is not cached, jobs() scripts at a time (each is a process of its own); return
     {svg file name: cached path} of every figure."""
     cache.mkdir(parents=True, exist_ok=True)
     figures: dict[str, Path] = {}
@@ -114,7 +116,7 @@ def build_figures(snippets: Path = SNIPPETS, cache: Path = CACHE) -> dict[str, P
             drawn.update({script: last_drawn(script, cache) for script in missing})
             drawn = {script: outdir for script, outdir in drawn.items() if outdir is not None}  # never drawn
         else:
-            with ThreadPoolExecutor(max_workers=2) as pool:
+            with ThreadPoolExecutor(max_workers=jobs()) as pool:
                 # list(): the first script that failed raises its PluginError here
                 list(pool.map(lambda script: run_script(script, missing[script], snippets), missing))
         for script, outdir in drawn.items():

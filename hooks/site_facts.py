@@ -16,6 +16,7 @@ the build with a message naming the setting, rather than publishing links that g
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +26,12 @@ from mkdocs.exceptions import PluginError
 ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "requirements.txt"
 TORCH_PIN = re.compile(r"^torch==(?P<version>[^\s;#]+)", re.MULTILINE)
+
+
+def jobs() -> int:
+    """How many processes or Chromium pages work at once: the JOBS setting (the Makefile sets it
+    from the machine's processors; `make test JOBS=1`), else the processors of this machine."""
+    return int(os.environ.get("JOBS") or os.cpu_count() or 1)
 
 
 def torch_version(requirements: Path = REQUIREMENTS) -> str:

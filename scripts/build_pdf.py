@@ -35,7 +35,7 @@ from urllib.parse import urldefrag, urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "hooks"))
 
-from site_facts import language_roots, torch_version  # noqa: E402 - hooks/ is not a package
+from site_facts import jobs, language_roots, torch_version  # noqa: E402 - hooks/ is not a package
 
 from markdown_blocks import mkdocs_yml  # noqa: E402
 
@@ -46,7 +46,6 @@ WORDS = {
            "built": "Built from commit {commit} on {date}", "page": "page {n}"},
 }
 PAGE = {"format": "A4", "margin": {"top": "16mm", "bottom": "20mm", "left": "15mm", "right": "15mm"}}
-JOBS = int(os.environ.get("JOBS") or os.cpu_count() or 1)  # languages printed at once
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -323,7 +322,7 @@ def build_pdf(site: Path, languages: list[str] | None = None, out_dir: Path | No
         settings["public_root"] = public_root  # the published site's root, every language below it
     server, base = serve(site)
     try:
-        with ThreadPoolExecutor(max_workers=JOBS) as pool:
+        with ThreadPoolExecutor(max_workers=jobs())  # languages printed at once as pool:
             jobs = {language: pool.submit(build_book, base, language, settings, pages, facts,
                                           out_dir if out_dir is not None else site / roots[language] / "pdf")
                     for language, (settings, pages) in wanted.items()}

@@ -13,6 +13,7 @@ import pytest
 
 from figure_style import LANGUAGES
 from figures import CACHE, SNIPPETS, figure_scripts, input_hash, run_script
+from site_facts import jobs
 
 SCRIPTS = figure_scripts()
 
@@ -27,7 +28,7 @@ def drawn_again(tmp_path_factory) -> dict[Path, Future]:
         run_script(script, folder / script.stem)
         return folder / script.stem
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=jobs()) as pool:
         return {script: pool.submit(draw, script) for script in SCRIPTS}
 
 

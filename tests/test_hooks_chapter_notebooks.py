@@ -22,6 +22,7 @@ from nbclient.exceptions import CellExecutionError
 
 import chapter_notebooks
 from markdown_blocks import ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
+from site_facts import jobs
 from notebook_pages import CHAPTER_NAMES, CHAPTERS, DOCS, LABS, SITE, code_without_comments, notebook_of
 
 # --------------------------------------------------------------------------------------------------
@@ -244,7 +245,7 @@ def failures(tmp_path_factory) -> dict[Path, str | None]:
     """Every runnable notebook run once, two at a time: a kernel spends most of its time starting
     and importing torch, and this machine has two cores. Processes are started fresh: forking a pytest that already
     runs browser threads can hang."""
-    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=jobs(), mp_context=multiprocessing.get_context("spawn")) as pool:
         runs = {path: pool.submit(run_from_file, path, tmp_path_factory.mktemp(path.stem)) for path in RUNNABLE}
         return {path: future.result() for path, future in runs.items()}
 
