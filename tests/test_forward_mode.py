@@ -206,3 +206,13 @@ def test_neither_way_of_computing_the_whole_hessian_is_faster_at_every_n_and_the
     ratios = [b / r for b, r in zip(batched, by_rows)]
     assert min(ratios) < 1 < max(ratios), "one of them is faster at every n: the page says neither is"
     assert 0.5 < ratios[sizes.index(max(sizes))] < 2, "at the largest n the page says they take about the same time"
+
+
+def test_the_random_expression_test_the_page_mentions_tries_hundreds_of_expressions_with_these_operations():
+    import re
+
+    source = (ROOT / "tests" / "test_from_scratch.py").read_text(encoding="utf-8")
+    (examples,) = re.findall(r"max_examples=(\d+)[^\n]*\n[^\n]*\ndef test_dual_numbers_match_torch", source)
+    assert int(examples) >= 200
+    for operation in ("add", "sub", "mul", "div", "pow", "exp", "log", "sin", "tanh", "relu"):
+        assert f'"{operation}"' in source
