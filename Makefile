@@ -84,4 +84,4 @@ bench: setup ## time builds, the writer's loop and the tests; weigh pages (gzip)
 	$(PYTHON) scripts/bench_pages.py site --write-table
 
 clean: ## remove the build and the caches (not the installed packages: .venv/, node_modules/, and the torch releases of make versions in .venvs/)
-	rm -rf site .cache docs/figures
+	rm -rf site .cache

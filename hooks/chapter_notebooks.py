@@ -17,7 +17,7 @@ page and its includes and takes milliseconds, so there is no cache. In a noteboo
 * cell ids are ``<name>-<index>``, so two builds give the same bytes.
 
 A page's blocks start with fresh globals in the tests but share one kernel in its notebook;
-tests/test_notebooks.py runs every chapter notebook from top to bottom.
+tests/test_hooks_chapter_notebooks.py runs every chapter notebook from top to bottom.
 
 Colab. A lab page links to Colab, which opens the committed source from GitHub
 (``colab_url``, derived from ``repo_url`` and ``edit_uri`` in mkdocs.yml). Chapter notebooks are

@@ -1,4 +1,4 @@
-"""Claims of docs/backward-twice.*.md that its printed outputs do not show."""
+"""Claims of docs/*/backward-twice.md that its printed outputs do not show."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Claims of docs/checkpointing.*.md that its printed outputs do not show, and its measurements.
+"""Claims of docs/*/checkpointing.md that its printed outputs do not show, and its measurements.
 
 Memory is counted (saved-tensor hooks) or measured (the profiler's allocation events) here exactly,
 because it does not depend on the machine; the committed CSV's times are checked only as loose

@@ -150,7 +150,7 @@ def test_cost_captions_name_the_torch_machine_and_date_of_the_csvs(lang):
 
 
 # ---------------------------------------------------------------------------------------------
-# Claims of docs/forward-mode.md that its checked outputs do not show.
+# Claims of docs/*/forward-mode.md that its checked outputs do not show.
 
 
 def test_derivative_formulas_link_back_to_the_forward_graph():

@@ -1,4 +1,4 @@
-"""The error reference, docs/errors.*.md: its messages are what torch raises, in both languages.
+"""The error reference, docs/*/errors.md: its messages are what torch raises, in both languages.
 
 The messages are read from the pages (the `> RuntimeError: ...` line under each heading and the
 outputs of the blocks marked `<!-- raises: ... -->`), so the page and these tests cannot drift apart.

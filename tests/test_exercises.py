@@ -1,4 +1,4 @@
-"""Claims of docs/exercises.*.md that its printed outputs do not show, and its figure."""
+"""Claims of docs/*/exercises.md that its printed outputs do not show, and its figure."""
 
 from __future__ import annotations
 

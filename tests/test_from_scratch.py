@@ -1,5 +1,5 @@
 """The engines of snippets/from_scratch/ (engine.py, leaf_engine.py, dual.py) against torch,
-and the claims of docs/from-scratch.md that its checked outputs do not show by themselves."""
+and the claims of docs/*/from-scratch.md that its checked outputs do not show by themselves."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Claims of docs/function-and-hooks.*.md that its printed outputs do not show by themselves."""
+"""Claims of docs/*/function-and-hooks.md that its printed outputs do not show by themselves."""
 
 from __future__ import annotations
 

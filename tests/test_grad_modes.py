@@ -1,4 +1,4 @@
-"""Claims of docs/grad-modes.*.md that its printed outputs do not show, and its figure script."""
+"""Claims of docs/*/grad-modes.md that its printed outputs do not show, and its figure script."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Claims of docs/nan-gradients.*.md, beyond the outputs its blocks print.
+"""Claims of docs/*/nan-gradients.md, beyond the outputs its blocks print.
 
 The page's conventions table is read back from both languages and compared with the values its prose
 states, so a torch release that changes a convention fails here with the rule it breaks.

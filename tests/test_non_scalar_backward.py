@@ -1,4 +1,4 @@
-"""Claims of docs/non-scalar-backward.*.md that the page's printed outputs do not show by themselves."""
+"""Claims of docs/*/non-scalar-backward.md that the page's printed outputs do not show by themselves."""
 
 import pytest
 import torch

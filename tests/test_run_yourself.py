@@ -1,4 +1,4 @@
-"""Claims of docs/run-yourself.*.md: the version it states, the index it names, and what it says of the chapters."""
+"""Claims of docs/*/run-yourself.md: the version it states, the index it names, and what it says of the chapters."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """D2L §2.5's control-flow function: a loop and a branch that depend on the input's values.
 
-Shown on docs/control-flow.*.md (region ``f``), used by fig_piecewise.py and
+Shown on docs/*/control-flow.md (region ``f``), used by fig_piecewise.py and
 tests/test_control_flow.py. The region has no comments: both languages show it, and the pages'
 prose says what the loop and the branch depend on.
 """

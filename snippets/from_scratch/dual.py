@@ -1,6 +1,6 @@
 """Dual numbers a + b·ε with ε² = 0: forward-mode differentiation on Python floats.
 
-docs/forward-mode.md shows the region below; tests/test_from_scratch.py compares it with torch.
+docs/*/forward-mode.md shows the region below; tests/test_from_scratch.py compares it with torch.
 """
 
 # --8<-- [start:dual]

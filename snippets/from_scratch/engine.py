@@ -1,6 +1,6 @@
 """A small reverse-mode automatic differentiation engine on Python floats.
 
-docs/from-scratch.md builds it one named region at a time; every region is shown on the page
+docs/*/from-scratch.md builds it one named region at a time; every region is shown on the page
 and runs there, in this order, but the last: backward_steps, backward() recording each step for
 the stepper of the pages (tests/test_stepper.py). tests/test_from_scratch.py compares it with torch.
 """
@@ -176,7 +176,7 @@ def backward(self):
 # --8<-- [start:backward-steps]
 def backward_steps(output):
     """Do what ``output.backward()`` does, the same loop in the same order, and return each of its
-    additions: the stepper of the course's pages shows them one at a time (docs/playground.md).
+    additions: the stepper of the course's pages shows them one at a time (docs/*/playground.md).
 
     One dict per edge, as backward() walks them: the node, its gradient (the upstream gradient),
     the parent, the local derivative, their product and the parent's grad after adding it.

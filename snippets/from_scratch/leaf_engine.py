@@ -5,7 +5,7 @@
 2. After backward, every node forgets the local derivatives it saved, unless
    ``retain_graph=True``; walking the graph again then raises, as PyTorch does.
 
-docs/from-scratch.md shows the region below right after engine.py's regions.
+docs/*/from-scratch.md shows the region below right after engine.py's regions.
 """
 
 from engine import Value, method, topological_order  # noqa: F401 - `method` is used on the page

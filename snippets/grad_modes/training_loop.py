@@ -1,6 +1,6 @@
 """Linear regression trained by gradient descent: by hand, then with torch.optim.SGD.
 
-docs/grad-modes.*.md shows the regions below and fig_loss_curve.py imports them, so the loop on
+docs/*/grad-modes.md shows the regions below and fig_loss_curve.py imports them, so the loop on
 the page is exactly the loop whose losses the figure draws. Both languages' pages show the same
 regions, so they carry no comments or docstrings: the pages' prose explains each line.
 
