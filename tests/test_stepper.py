@@ -152,6 +152,10 @@ def test_hook_fills_the_marker_with_the_example_and_no_script():
     assert "逐步观看前向和反向传播" in zh and "x.sin()" in zh
 
 
+def test_the_examples_carry_no_comments_as_every_language_shows_the_same_code():
+    assert {name: code for name, code in course_examples().items() if "#" in code} == {}
+
+
 def test_every_marker_on_the_pages_names_a_region_in_both_languages():
     regions = set(course_examples())
     found = {}

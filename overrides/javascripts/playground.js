@@ -12,7 +12,7 @@
     graph: (n, m) => `计算图：${n} 个节点，${m} 条边`, node: "节点", leaf: "叶子", from: "输入来自",
     local: "局部导数", big: (n) => `图有 ${n} 个节点，只画出前 200 个。`,
     // The stepper (stepper.js, stepper-start.js; hooks/stepper.py reads stepper and stepperCode).
-    stepper: "逐步观看前向和反向传播", stepperCode: "逐步运行的代码（引擎是“从零实现反向模式自动微分”一章的 engine.py）",
+    stepper: "逐步观看前向和反向传播", stepperCode: "逐步运行的代码：结果名为 out，Value 是“从零实现反向模式自动微分”一章的引擎（engine.py）中的节点类",
     stepperNone: "这段代码的图太大（超过 2000 个节点），不能逐步观看。", stepperLoading: "正在运行引擎…",
     steps: "逐步观看", back: "上一步", next: "下一步", play: "播放", pause: "暂停", first: "回到开头",
     keys: "← → 逐步，Home / End：开头 / 结尾", at: (k, n) => `第 ${k} / ${n} 步`,
@@ -31,7 +31,7 @@
     graph: (n, m) => `Computational graph: ${n} nodes, ${m} edges`, node: "node", leaf: "leaf",
     from: "inputs from", local: "local derivative", big: (n) => `The graph has ${n} nodes; the first 200 are drawn.`,
     stepper: "Step through the forward and backward pass",
-    stepperCode: "The code stepped through (the engine is engine.py of Reverse mode from scratch)",
+    stepperCode: "The code stepped through: its result is named out; Value is the node class of the engine of Reverse mode from scratch (engine.py)",
     stepperNone: "This code's graph is too large (over 2000 nodes) to step through.", stepperLoading: "Running the engine…",
     steps: "Step through", back: "Step back", next: "Step forward", play: "Play", pause: "Pause", first: "Back to the start",
     keys: "← → step, Home / End: start / end", at: (k, n) => `step ${k} of ${n}`,
