@@ -322,7 +322,7 @@ def build_pdf(site: Path, languages: list[str] | None = None, out_dir: Path | No
         settings["public_root"] = public_root  # the published site's root, every language below it
     server, base = serve(site)
     try:
-        with ThreadPoolExecutor(max_workers=jobs())  # languages printed at once as pool:
+        with ThreadPoolExecutor(max_workers=jobs()) as pool:  # languages printed at once
             jobs = {language: pool.submit(build_book, base, language, settings, pages, facts,
                                           out_dir if out_dir is not None else site / roots[language] / "pdf")
                     for language, (settings, pages) in wanted.items()}
