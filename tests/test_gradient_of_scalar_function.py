@@ -85,12 +85,24 @@ def test_the_gradient_has_the_shape_of_the_input(shape):
     assert x.grad.shape == x.shape
 
 
-# Example 1: "both sides are small whole numbers, which float32 stores exactly, and every step is exact."
+# Example 1: "1·x is exact, and doubling a binary number needs no rounding, so x + x equals 2 * x bit for bit
+# for every finite float32 x."
 
 
 def test_the_sum_of_squares_gradient_of_small_whole_numbers_equals_2x_exactly():
     values = torch.arange(-1000.0, 1001.0)
     assert torch.equal(grad_of(lambda t: (t * t).sum(), values), 2 * values)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"create_graph": True}], ids=["plain", "create_graph"])
+def test_the_sum_of_squares_gradient_equals_2x_bit_for_bit_for_every_finite_float32_x(kwargs):
+    tiny = torch.finfo(torch.float32).tiny
+    edges = torch.tensor([0.0, -0.0, 0.1, -1 / 3, tiny, tiny / 8, -1e-45, 1e-30, 1e30, 3e38, -3e38,
+                          torch.finfo(torch.float32).max])
+    for values in [edges, *(v * 1e3 for v in draws(100, 300)), *(v * 1e-40 for v in draws(100, 20))]:
+        grad = grad_of(lambda t: (t * t).sum(), values, **kwargs)
+        assert torch.equal(grad, 2 * values) and torch.equal(grad, values + values)
+    assert torch.isinf(grad_of(lambda t: (t * t).sum(), torch.tensor([3e38]))).all()  # overflow: both sides inf
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"create_graph": True}], ids=["plain", "create_graph"])
@@ -169,6 +181,41 @@ def test_the_element_that_differs_is_the_float32_number_right_above_2a_3():
     twice = 2 * values
     assert (grad != twice).nonzero().flatten().tolist() == [3]
     assert grad[3] == torch.nextafter(twice[3], torch.tensor(float("inf")))
+
+
+def test_torch_2_rounds_a_over_s_first_and_then_the_product_with_2s():
+    values = torch.randn(5, generator=torch.Generator().manual_seed(1))
+    grad = grad_of(lambda t: torch.norm(t) ** 2, values)
+    s = torch.linalg.vector_norm(values)
+    assert torch.__version__.startswith("2.")
+    assert torch.equal(grad, (values / s) * (2 * s))
+    assert not torch.equal(grad, values * ((2 * s) / s))  # the order of torch 1.12, which prints all True
+
+
+# "This holds for the first derivative only: a second derivative through torch.norm at 0 is not the true 2I."
+
+
+def hessian(f, point):
+    x = point.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(f(x), x, create_graph=True)
+    return torch.stack([torch.autograd.grad(g[i], x, retain_graph=True)[0] for i in range(len(point))])
+
+
+def test_the_second_derivative_through_the_norm_at_zero_is_not_2i_but_the_sum_of_squares_gives_2i():
+    assert not torch.allclose(hessian(lambda t: torch.norm(t) ** 2, torch.zeros(3)), 2 * torch.eye(3))
+    assert torch.isnan(hessian(lambda t: torch.norm(t) ** 2, torch.zeros(3))).all()  # torch 2.x: nan
+    assert torch.equal(hessian(lambda t: (t * t).sum(), torch.zeros(3)), 2 * torch.eye(3))
+
+
+def test_the_second_derivative_through_the_norm_away_from_zero_is_2i():
+    for point in draws(3, 20):
+        assert torch.allclose(hessian(lambda t: torch.norm(t) ** 2, point), 2 * torch.eye(3), atol=1e-5)
+
+
+def test_indices_start_at_0_like_the_code_x0_is_x_of_0():
+    x = torch.tensor([1.0, 1.0], requires_grad=True)
+    quadratic(x).backward()  # f = x_0^2 + 3 x_1^2, so the gradient is (2 x_0, 6 x_1)
+    assert torch.equal(x.grad, torch.tensor([2 * x[0].item(), 6 * x[1].item()]))
 
 
 def test_the_norms_backward_returns_zero_where_the_norm_is_zero():
