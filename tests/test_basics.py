@@ -141,18 +141,6 @@ def test_a_differentiable_operation_with_zero_slope_still_records_a_node():
         x.grad = None
 
 
-@pytest.mark.parametrize(
-    "convert",
-    [lambda x: x.float(), lambda x: x.to(torch.float32), lambda x: x.contiguous(), lambda x: x.cpu()],
-    ids=["float", "to-float32", "contiguous", "cpu"],
-)
-def test_a_conversion_with_nothing_to_do_returns_the_tensor_itself_and_records_no_node(convert):
-    x = torch.arange(4.0, requires_grad=True)
-    assert convert(x) is x and x.grad_fn is None
-    y = 2 * x
-    assert convert(y) is y and convert(y).grad_fn is y.grad_fn  # no new node
-
-
 def test_a_result_with_a_grad_fn_needs_an_input_that_requires_grad():
     c = torch.arange(4.0)
     for result in (2 * c, torch.dot(c, c), c.double(), c.sin()):
@@ -175,6 +163,24 @@ def test_backward_starts_from_one_and_gives_the_sum_of_the_two_paths():
     (2 * torch.dot(x, x)).backward(torch.tensor(1.0))
     assert torch.equal(first, x.grad)
     assert torch.equal(first, 2 * x.detach() + 2 * x.detach())
+
+
+def test_the_two_gradients_add_up_before_the_accumulate_grad_node_of_x_runs_once():
+    x = torch.arange(4.0, requires_grad=True)
+    y = 2 * torch.dot(x, x)
+    accumulate = y.grad_fn.next_functions[0][0].next_functions[0][0]
+    received = []
+    accumulate.register_prehook(lambda grads: received.append(grads[0].clone()))
+    y.backward()
+    assert len(received) == 1 and torch.equal(received[0], torch.tensor([0.0, 4.0, 8.0, 12.0]))
+    assert torch.equal(x.grad, received[0])
+
+
+def test_accumulate_grad_adds_what_arrives_into_the_grad_already_there():
+    x = torch.arange(4.0, requires_grad=True)
+    x.grad = torch.ones(4)
+    (2 * torch.dot(x, x)).backward()
+    assert torch.equal(x.grad, torch.tensor([1.0, 5.0, 9.0, 13.0]))
 
 
 def test_the_figure_shows_the_numbers_of_the_real_backward_pass():
