@@ -1,8 +1,11 @@
 """Rules stated on docs/<lang>/control-flow.md, tried on the cases that break rules.
 
-The page says: the gradient of D2L's f is k (J = k I) for scalars, vectors and matrices; compare
-a.grad * a with d (d / a is nan where a has a 0); == is not a sound check; f(zeros) never returns;
-where two branches meet, autograd gives the slope of the branch that ran.
+The page says: the gradient of D2L's f is k (J = k I) for scalars, vectors and matrices; the branch
+follows the float32 sum, which rounding can change; compare a.grad * a with d (d / a is nan where a
+has a 0), and a.grad with k where a is 0; == is not a sound check; any gradient argument of d's shape
+works; f(zeros) never returns, one nonzero element is enough; a tiny a overflows k, not d; where two
+branches meet, autograd gives the slope of the branch that ran. The figure shows f on linear axes,
+its slopes on log axes, and the page's example.
 """
 
 import importlib.util
@@ -129,9 +132,125 @@ def test_figure_shows_autograd_derivatives():
     assert len(xs) == 2 * figure.POINTS_PER_SIDE and 0.0 not in xs
     for x, value, k in zip(xs, values, slopes):
         assert k == k_from_formula(torch.tensor(x))
-        assert math.isclose(value, k * x, rel_tol=1e-6)
-    # Five jumps on each side within 0.05 <= |a| <= 1 (at 1000/2^n for n = 10..14): six pieces each.
-    assert len(list(figure.pieces(xs, values, slopes))) == 12
+        assert math.isclose(value, k * x, rel_tol=1e-6)  # each piece lies on the line k * a through the origin
+    # Four jumps on each side within 1000/2^14 <= |a| <= 1.95 (at 1000/2^n for n = 10..13): five pieces each.
+    assert len(list(figure.pieces(xs, values, slopes))) == 10
+
+
+def test_the_figure_holds_the_pages_example_and_labels_every_step_from_1024_and_102400_on():
+    figure = load("fig_piecewise")
+    a0, d0, k0 = figure.example()
+    # The page's scalar block prints these (seed 0): tensor(1.5410), tensor(1577.9800), tensor(1024.).
+    assert (round(a0, 4), round(d0, 2), k0) == (1.541, 1577.98, 1024.0)
+    assert figure.SMALLEST < a0 < figure.LARGEST < 1000 / 2**9  # inside the widest piece, k = 1024
+    xs, values, slopes = figure.sample()
+    assert sorted({k for x, k in zip(xs, slopes) if x > 0}) == [2.0**n for n in range(10, 15)]
+    assert sorted({k for x, k in zip(xs, slopes) if x < 0}) == [100 * 2.0**n for n in range(10, 15)]
+    import matplotlib.pyplot as plt
+    from figure_style import apply_theme
+
+    for lang, log_word in (("zh", "对数纵轴"), ("en", "log axis")):
+        with plt.rc_context():
+            fig = figure.draw(apply_theme("light"), lang)
+            texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+            (top_neg, top_pos), (bottom_neg, bottom_pos) = fig.axes[:2], fig.axes[2:]
+            assert top_neg.get_yscale() == top_pos.get_yscale() == "linear"  # straight pieces look straight
+            assert bottom_neg.get_yscale() == bottom_pos.get_yscale() == "log"
+            assert log_word in bottom_neg.get_ylabel()
+            plt.close(fig)
+        labels = {f"{2**n}" for n in range(10, 15)} | {f"{100 * 2**n}" for n in range(10, 15)}
+        assert labels <= set(texts)
+        assert any("1.541" in t and "1578" in t for t in texts)
+
+
+def test_the_branch_follows_the_float32_sum_which_rounding_can_make_zero_or_flip():
+    # Exact sum 1 > 0, float32 sum 0: the 100 * b branch, k = 100 * 2 (the loop runs zero times).
+    a = torch.tensor([1e8, 1.0, -1e8], requires_grad=True)
+    assert (a * 2).sum().item() == 0.0
+    d = f(a)
+    d.backward(torch.ones_like(d))
+    assert torch.equal(a.grad, torch.full((3,), 200.0))
+    # Exact sum -2 < 0, float32 sum > 0: the c = b branch.
+    a = torch.tensor([1e8] + [-1.0] * 10 + [-99999992.0])
+    assert 1e8 - 10 - 99999992 == -2 and (a * 2).sum().item() > 0
+    assert control_flow.slope(a) == 2.0
+    # In exact arithmetic b.sum() = 2^n * sum(a): where rounding does not interfere, its sign is sum(a)'s.
+    g = torch.Generator().manual_seed(5)
+    for _ in range(200):
+        a = torch.randn(5, generator=g, dtype=torch.float64)
+        assert (control_flow.slope(a) > 0 and math.log2(control_flow.slope(a)).is_integer()) == (a.sum().item() > 0)
+
+
+def test_one_nonzero_element_is_enough_for_the_loop_to_stop_even_when_the_norm_of_a_rounds_to_zero():
+    for value, dtype in [(1e-30, torch.float32), (1e-45, torch.float32), (5e-324, torch.float64), (6e-8, torch.float16)]:
+        a = torch.tensor([value, 0.0, 0.0], dtype=dtype)
+        assert a[0] != 0
+        d = f(a)  # returns
+        assert d.norm() >= 1000 and d[0] > 0 and torch.equal(d[1:], torch.zeros(2, dtype=dtype))
+    assert torch.tensor([1e-30, 0.0, 0.0]).norm().item() == 0.0  # the square of 1e-30 underflows in float32
+    assert torch.tensor([1e-30, 0.0, 0.0]).double().norm().item() > 0
+    # nan and inf stop the loop at once: nan < 1000 is False, inf >= 1000.
+    for value in (math.nan, math.inf):
+        f(torch.tensor([value, 0.0]))
+
+
+def test_where_a_is_zero_the_product_check_passes_for_any_finite_gradient_so_compare_with_k_there():
+    a = torch.tensor([1.0, -2.0, 0.0], requires_grad=True)
+    d = f(a)
+    d.backward(torch.ones_like(d))
+    for wrong in (7.0, -1e30, 0.0):
+        forged = a.grad.clone()
+        forged[2] = wrong
+        assert torch.equal(forged * a.detach(), d.detach()) and torch.allclose(forged * a.detach(), d.detach())
+        assert not torch.equal(forged, torch.full_like(a, 51200.0))
+    assert torch.equal(a.grad, torch.full_like(a, 51200.0))
+    # Not for a gradient that is not finite: inf * 0 is nan.
+    forged = a.grad.clone()
+    forged[2] = math.inf
+    assert not torch.allclose(forged * a.detach(), d.detach())
+
+
+def test_any_gradient_argument_of_d_s_shape_works_and_ones_give_k_in_every_component():
+    import pytest
+
+    for shape in [(3,), (2, 2)]:
+        a = torch.randn(shape, generator=torch.Generator().manual_seed(3), requires_grad=True)
+        k = control_flow.slope(a.detach())
+        weights = torch.arange(1.0, a.numel() + 1).reshape(shape)
+        f(a).backward(weights)
+        assert torch.equal(a.grad, k * weights)
+        a.grad = None
+        f(a).backward(torch.ones_like(a))
+        ones = a.grad.clone()
+        a.grad = None
+        f(a).sum().backward()
+        assert torch.equal(ones, a.grad) and torch.equal(ones, torch.full(shape, k))
+        with pytest.raises(RuntimeError, match="Mismatch in shape"):
+            f(a).backward(torch.ones(1))
+
+
+def test_the_loop_can_run_zero_times_so_d_s_graph_can_be_a_single_multiplication():
+    a = torch.tensor(600.0, requires_grad=True)
+    d = f(a)
+    assert d.grad_fn.name() == "MulBackward0"
+    assert [type(n).__name__ for n, _ in d.grad_fn.next_functions] == ["AccumulateGrad", "NoneType"]
+    d.backward()
+    assert a.grad.item() == 2.0
+
+
+def test_on_the_c_equals_b_branch_nothing_is_rounded_and_on_the_100_b_branch_once():
+    g = torch.Generator().manual_seed(6)
+    for _ in range(500):
+        a = torch.randn(3, generator=g, requires_grad=True)
+        d = f(a)
+        d.backward(torch.ones_like(d))
+        k = control_flow.slope(a.detach())
+        exact = a.detach().double() * k  # k * a exactly: float32 times a power of two or 100 * 2^n fits in float64
+        if k > 0 and math.log2(k).is_integer():
+            assert torch.equal(d.detach().double(), exact)  # multiplying by 2 is exact
+        else:
+            assert torch.equal(d.detach(), exact.float())  # one rounding of the exact product to float32
+        assert torch.equal(a.grad * a.detach(), d.detach())
 
 
 def test_an_input_with_some_zeros_returns_and_the_gradient_is_k_everywhere_but_d_over_a_is_nan_at_the_zeros():
@@ -268,6 +387,21 @@ def test_a_tiny_input_gives_an_infinite_gradient_because_k_is_beyond_the_float32
     assert control_flow.slope(a.detach()) == 2.0**133
     assert 1e40 < 2.0**133 < 1.1e40 and round(torch.finfo(torch.float32).max / 1e38, 1) == 3.4
     assert a.grad.item() == math.inf
+
+
+def test_with_1e_37_d_is_finite_because_k_times_a_fits_in_float32_while_k_does_not():
+    a = torch.tensor(1e-37, requires_grad=True)
+    d = f(a)
+    d.backward()
+    biggest = torch.finfo(torch.float32).max
+    assert 2.0**133 > biggest and 2.0**133 * a.item() < biggest
+    assert math.isclose(d.item(), 2.0**133 * a.item(), rel_tol=1e-6) and round(d.item()) == 1089
+    # The backward pass starts from 1 and doubles it 133 times: float32 overflows at the 128th doubling.
+    grad = torch.tensor(1.0)
+    for doubling in range(1, 134):
+        grad = grad * 2
+        assert math.isinf(grad.item()) == (doubling >= 128)
+    assert a.grad.item() == grad.item() == math.inf
 
 
 def test_the_shown_function_has_no_comments_since_both_languages_show_it():
