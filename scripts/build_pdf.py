@@ -323,10 +323,10 @@ def build_pdf(site: Path, languages: list[str] | None = None, out_dir: Path | No
     server, base = serve(site)
     try:
         with ThreadPoolExecutor(max_workers=jobs()) as pool:  # languages printed at once
-            jobs = {language: pool.submit(build_book, base, language, settings, pages, facts,
+            books = {language: pool.submit(build_book, base, language, settings, pages, facts,
                                           out_dir if out_dir is not None else site / roots[language] / "pdf")
                     for language, (settings, pages) in wanted.items()}
-            return {language: job.result() for language, job in jobs.items()}
+            return {language: book.result() for language, book in books.items()}
     finally:
         server.shutdown()
 
