@@ -6,10 +6,15 @@ try each general sentence on what the page does not show: a constant, a scalar, 
 """
 
 import numpy as np
+import os
+import subprocess
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
+
+ROOT = Path(__file__).resolve().parent.parent
 
 LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation"
 NUMPY = r"Can't call numpy\(\) on Tensor that requires grad"
@@ -233,7 +238,7 @@ def test_a_create_graph_gradient_requires_grad_under_no_grad_but_not_when_comput
 
 
 @pytest.mark.parametrize("f", [lambda x: x.sum(), lambda x: (2 * x).sum()])
-def test_with_create_graph_a_gradient_that_does_not_depend_on_x_requires_no_grad(f):
+def test_with_create_graph_a_gradient_built_from_constants_only_requires_no_grad(f):
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     (g,) = torch.autograd.grad(f(x), x, create_graph=True)
     assert not g.requires_grad and g.grad_fn is None
@@ -280,3 +285,128 @@ def test_exercise_2_a_constant_times_a_tensor_that_requires_grad_requires_grad()
     assert d.requires_grad and d.grad_fn is not None
     d.sum().backward()
     assert torch.equal(w.grad, b)
+
+
+# --- the review of the version number, inference_mode and create_graph sentences ------------------
+
+IN_PLACE = {
+    "mul_": lambda c: c.mul_(1),
+    "c[0] = ...": lambda c: c.__setitem__(0, 1.0),
+    "copy_": lambda c: c.copy_(torch.ones(3)),
+    "zero_": lambda c: c.zero_(),
+    "out=": lambda c: torch.mul(torch.ones(3), 1.0, out=c),
+    "a slice's mul_": lambda c: c[:2].mul_(1),
+}
+
+
+@pytest.mark.parametrize("mode", ["grad mode on", "no_grad", "inference_mode"])
+@pytest.mark.parametrize("op", IN_PLACE, ids=list(IN_PLACE))
+def test_every_in_place_torch_operation_on_a_detached_tensor_bumps_the_version_number_it_shares(op, mode):
+    a = torch.ones(3, requires_grad=True)
+    b = a.exp()  # saves its output b
+    context = {"grad mode on": torch.enable_grad, "no_grad": torch.no_grad, "inference_mode": torch.inference_mode}
+    with context[mode]():
+        IN_PLACE[op](b.detach())
+    assert b._version == 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()
+
+
+@pytest.mark.parametrize("write", ["b.data", "b.detach().numpy()"])
+def test_a_write_that_goes_around_torch_operations_is_not_counted_and_gives_a_wrong_gradient(write):
+    a = torch.ones(3, requires_grad=True)
+    b = a.exp()
+    if write == "b.data":
+        b.data.mul_(0)
+    else:
+        b.detach().numpy()[:] = 0
+    assert b._version == 0
+    b.sum().backward()  # no error
+    assert torch.equal(a.grad, torch.zeros(3))  # the true gradient is e = 2.7183 each
+
+
+def test_inside_inference_mode_an_in_place_change_to_an_ordinary_tensor_is_still_counted():
+    a = torch.ones(3, requires_grad=True)
+    b = a.exp()
+    with torch.inference_mode():
+        b.detach().mul_(1)
+    assert not b.is_inference() and b._version == 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()
+    with torch.inference_mode():
+        t = a * 2
+    with pytest.raises(RuntimeError, match="Inference tensors do not track version counter"):
+        t._version
+
+
+def test_a_clone_made_inside_inference_mode_is_an_inference_tensor_and_one_made_outside_is_ordinary():
+    w = torch.ones(3, requires_grad=True)
+    with torch.inference_mode():
+        t = w * 2
+        inside = t.clone()
+    outside = t.clone()
+    assert inside.is_inference() and not outside.is_inference()
+    with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+        w * inside
+    (w * outside).sum().backward()
+    assert torch.equal(w.grad, outside)
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode, lambda: torch.set_grad_enabled(False)])
+def test_grad_mode_is_on_by_default_and_no_grad_and_inference_mode_turn_it_off(mode):
+    w = torch.ones(3, requires_grad=True)
+    assert torch.is_grad_enabled() and (w * 2).requires_grad
+    with mode():
+        assert not torch.is_grad_enabled()
+        assert not (w * 2).requires_grad  # nothing is recorded
+    assert torch.is_grad_enabled()
+
+
+def test_with_create_graph_a_gradient_that_does_not_depend_on_x_can_still_require_grad_and_refuse_numpy():
+    x = torch.linspace(0.0, 1.0, 3, requires_grad=True)
+    w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (gx,) = torch.autograd.grad((w * x).sum(), x, create_graph=True)
+    assert torch.equal(gx.detach(), w.detach())  # w, whatever x is
+    assert gx.requires_grad
+    with pytest.raises(RuntimeError, match=NUMPY):
+        gx.numpy()
+    assert np.array_equal(gx.detach().numpy(), np.array([1.0, 2.0, 3.0], dtype=np.float32))
+
+
+def test_with_create_graph_a_gradient_that_depends_on_x_need_not_require_grad_so_the_page_names_requires_grad():
+    x = torch.tensor([-1.0, 2.0], requires_grad=True)
+    (g,) = torch.autograd.grad(x.clamp(min=0).sum(), x, create_graph=True)
+    assert torch.equal(g, torch.tensor([0.0, 1.0]))  # a step in x
+    assert not g.requires_grad
+    g.numpy()
+
+
+ON_RELEASE = """
+import torch
+a = torch.ones(3, requires_grad=True)
+b = a.exp(); b.detach().numpy()[:] = 0; print("numpy_write_counted", b._version == 1)
+b = a.exp(); b.detach().mul_(1); print("mul_counted", b._version == 1)
+b = a.exp()
+with torch.inference_mode():
+    b.detach().mul_(1)
+    t = a * 2
+    inside = t.clone()
+    view = a[:2]
+print("counted_in_inference_mode", b._version == 1)
+print("clone_inside_is_inference", inside.is_inference(), "clone_outside_is_inference", t.clone().is_inference())
+print("view_is_inference", view.is_inference())
+"""
+
+
+@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+def test_the_version_number_and_clone_sentences_hold_on_the_other_recorded_releases(release):
+    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
+    out = subprocess.run([str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True,
+                         check=True).stdout.split()
+    printed = dict(zip(out[::2], out[1::2]))
+    assert printed == {"numpy_write_counted": "False", "mul_counted": "True", "counted_in_inference_mode": "True",
+                       "clone_inside_is_inference": "True", "clone_outside_is_inference": "False",
+                       "view_is_inference": "False"}

@@ -1,5 +1,9 @@
 """Claims of docs/*/non-scalar-backward.md that the page's printed outputs do not show by themselves."""
 
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 import torch
 from torch.autograd.functional import jacobian
@@ -294,3 +298,70 @@ def test_the_figure_labels_use_the_colon_of_their_language():
 
     assert WORDS["zh"]["diagonal"].endswith("：") and ":" not in WORDS["zh"]["diagonal"]
     assert WORDS["en"]["diagonal"].endswith(": ")
+
+
+# --- the review of the complex, "same x.grad" and D2L sentences ---------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ON_RELEASE = """
+import torch
+z = torch.tensor(1 + 2j, requires_grad=True)
+try:
+    (z * z).backward()
+    print(z.grad)
+except RuntimeError as e:
+    print(type(e).__name__)
+"""
+
+
+@pytest.mark.parametrize("release, printed", [("2.14.1", "RuntimeError"), ("2.0.1", "tensor(2.-4.j)"),
+                                              ("1.12.0", "tensor(2.-4.j)")])
+def test_backward_without_an_argument_refuses_a_complex_one_element_output_but_torch_2_0_and_1_12_accept_it(
+        release, printed):
+    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
+    out = subprocess.run([str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == printed
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (1, 1)])
+def test_any_shape_with_one_element_needs_no_argument_not_only_the_two_named(shape):
+    t = torch.full(shape, 3.0, requires_grad=True)
+    (t * t).backward()
+    assert torch.equal(t.grad, torch.full(shape, 6.0))
+
+
+def test_backward_v_and_the_sum_of_v_times_y_leave_the_same_x_grad_but_only_the_sum_differentiates_a_v_that_requires_grad():
+    x = torch.tensor(X, requires_grad=True)
+    v = torch.tensor([1.0, 0.5, -2.0], requires_grad=True)
+    g(x).backward(v)
+    seeded = x.grad.clone()
+    assert v.grad is None
+    x.grad = None
+    (v * g(x)).sum().backward()
+    assert torch.equal(seeded, x.grad) and torch.equal(seeded, torch.tensor([0.0, 3.0, -6.0]))
+    assert torch.equal(v.grad, torch.tensor([2.0, 4.0, 10.0]))  # the values of y: not the same call
+
+
+def test_d2l_s_gradient_of_ones_of_len_y_is_ones_like_y_and_gives_the_gradient_of_y_sum():
+    x = torch.arange(4.0, requires_grad=True)
+    y = x * x
+    assert torch.equal(torch.ones(len(y)), torch.ones_like(y))
+    y.backward(gradient=torch.ones(len(y)))  # D2L
+    d2l = x.grad.clone()
+    x.grad = None
+    (x * x).sum().backward()  # D2L-zh
+    assert torch.equal(d2l, x.grad) and torch.equal(d2l, 2 * x.detach())
+    x.grad = None
+    (x * x).backward(torch.ones(len(y)))  # gradient is the name of the first argument
+    assert torch.equal(d2l, x.grad)
+
+
+def test_the_first_row_of_j_is_the_gradient_of_y_1_worked_out_by_hand():
+    x = torch.tensor(X, requires_grad=True)
+    J = jacobian(g, x.detach())
+    assert torch.equal(J[0], torch.tensor([X[1], X[0], 0.0])) and torch.equal(J[0], torch.tensor([2.0, 1.0, 0.0]))
