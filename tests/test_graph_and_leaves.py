@@ -234,6 +234,22 @@ def test_what_each_node_of_the_example_saves():
     assert m.grad_fn._saved_self is None and torch.equal(m.grad_fn._saved_other, c)
 
 
+@pytest.mark.parametrize("first_needs_grad, second_needs_grad", [(True, True), (True, False), (False, True)])
+def test_a_multiplication_node_keeps_the_first_factor_in_saved_self_the_second_in_saved_other_none_if_unsaved(
+    first_needs_grad, second_needs_grad
+):
+    first = torch.tensor(3.0, requires_grad=first_needs_grad)
+    second = torch.tensor(4.0, requires_grad=second_needs_grad)
+    node = (first * second).grad_fn
+    # The derivative for one factor is the other one: a factor is saved only if the other needs a gradient.
+    assert (node._saved_self is None) == (not second_needs_grad)
+    assert (node._saved_other is None) == (not first_needs_grad)
+    if second_needs_grad:
+        assert torch.equal(node._saved_self, first)
+    if first_needs_grad:
+        assert torch.equal(node._saved_other, second)
+
+
 def test_a_nodes_saved_tensors_are_freed_right_after_it_runs_not_when_backward_finishes():
     a, b, c, u, s, z = example()
     mul_ab, mul_c = u.grad_fn, z.grad_fn
