@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import inspect
-
+import subprocess
+import sys
 import warnings
 
 import pytest
@@ -119,6 +120,29 @@ def test_sgd_moves_a_zero_gradient_but_skips_a_none_gradient(momentum, weight_de
     assert torch.equal(b.detach(), b_before)
 
 
+# "optimizer.zero_grad() is called at the start of each training step, before backward()."
+
+
+def test_zero_grad_before_backward_lets_step_move_the_parameter():
+    p = torch.nn.Parameter(torch.ones(2))
+    optimizer = torch.optim.SGD([p], lr=0.1)
+    for _ in range(2):
+        optimizer.zero_grad()
+        (p * p).sum().backward()
+        optimizer.step()
+    assert torch.allclose(p.detach(), torch.full((2,), 0.8**2))
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_between_backward_and_step_wipes_the_gradient_so_step_moves_nothing(set_to_none):
+    p = torch.nn.Parameter(torch.ones(2))
+    optimizer = torch.optim.SGD([p], lr=0.1)
+    (p * p).sum().backward()
+    optimizer.zero_grad(set_to_none=set_to_none)
+    optimizer.step()
+    assert torch.equal(p.detach(), torch.ones(2))
+
+
 def test_plain_sgd_does_not_move_a_zero_gradient():
     a = torch.ones(2, requires_grad=True)
     optimizer = torch.optim.SGD([a], lr=0.1)
@@ -134,6 +158,42 @@ def test_autograd_grad_returns_the_gradient_and_leaves_existing_grad_untouched()
     (g,) = torch.autograd.grad(2 * torch.dot(x, x), x)
     assert torch.equal(g, 4 * x.detach())
     assert torch.equal(x.grad, before)
+
+
+# "writes nothing into the .grad of leaves ... One exception: a non-leaf on the way that called retain_grad()
+# still gets, and accumulates, its .grad."
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_autograd_grad_writes_into_no_leafs_grad_whether_or_not_the_leaf_is_an_input(create_graph):
+    w = torch.ones(4, requires_grad=True)
+    x = lesson_x()
+    x.retain_grad()  # a no-op on a leaf
+    y = ((w * x) ** 2).sum()
+    torch.autograd.grad(y, x, create_graph=create_graph, retain_graph=True)
+    torch.autograd.grad(y, [x, w], create_graph=create_graph)
+    assert w.grad is None and x.grad is None
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_autograd_grad_fills_and_accumulates_the_grad_of_a_non_leaf_on_the_way_that_called_retain_grad(create_graph):
+    x = lesson_x()
+    h = 2 * x
+    h.retain_grad()
+    y = torch.dot(h, h)
+    torch.autograd.grad(y, x, create_graph=create_graph, retain_graph=True)
+    assert torch.equal(h.grad.detach(), 2 * h.detach()) and x.grad is None
+    torch.autograd.grad(y, x, create_graph=create_graph)
+    assert torch.equal(h.grad.detach(), 4 * h.detach())
+
+
+def test_autograd_grad_leaves_a_non_leaf_that_did_not_call_retain_grad_without_grad():
+    x = lesson_x()
+    h = 2 * x
+    torch.autograd.grad(torch.dot(h, h), x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reading .grad of a non-leaf warns
+        assert h.grad is None
 
 
 def test_autograd_grad_frees_the_graph_like_backward_unless_retained():
@@ -177,14 +237,28 @@ def test_a_second_derivative_by_backward_writes_into_x_grad_like_the_exercise():
     assert g.item() == 32.0 and x.grad.item() == 48.0 and x.grad.grad_fn is None
 
 
+# "The gradient of x.sum() is all ones, computed from no tensor that requires grad, so it carries no grad_fn."
+
+
 @pytest.mark.parametrize(
     "build", [lambda x: x.sum(), lambda x: (2 * x).sum(), lambda x: x.mean(), lambda x: (torch.arange(4.0) * x).sum()],
     ids=["sum", "2x", "mean", "constant*x"],
 )
-def test_a_gradient_that_does_not_depend_on_x_has_no_grad_fn_even_with_create_graph(build):
+def test_a_gradient_computed_from_no_tensor_that_requires_grad_has_no_grad_fn_even_with_create_graph(build):
     x = lesson_x()
     (g,) = torch.autograd.grad(build(x), x, create_graph=True)
     assert g.grad_fn is None and not g.requires_grad
+
+
+def test_a_gradient_that_does_not_depend_on_x_has_a_grad_fn_when_computed_from_another_tensor_that_requires_grad():
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    x = torch.tensor([3.0, 4.0], requires_grad=True)
+    (g,) = torch.autograd.grad((w * x).sum(), x, create_graph=True)
+    assert torch.equal(g.detach(), w.detach()) and g.grad_fn is not None  # the gradient is w: no x in it
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        torch.autograd.grad(g.sum(), x)
+    (gw,) = torch.autograd.grad(g.sum(), w)
+    assert torch.equal(gw, torch.ones(2))
 
 
 def test_a_gradient_that_depends_on_x_has_a_grad_fn_with_create_graph_also_through_relu():
@@ -216,13 +290,80 @@ def test_backward_with_create_graph_stores_a_gradient_that_has_a_grad_fn():
     assert d2.item() == 18.0
 
 
-def test_after_a_create_graph_gradient_and_a_second_derivative_y_backward_still_works():
+def test_after_a_create_graph_gradient_and_a_second_derivative_y_backward_still_works_for_x_cubed():
     x = torch.tensor(3.0, requires_grad=True)
     y = x**3
     (dy,) = torch.autograd.grad(y, x, create_graph=True)
     torch.autograd.grad(dy, x)
     y.backward()
     assert x.grad.item() == 27.0
+
+
+# "the graph of dy can run through y's own node: ... with y = torch.exp(x), differentiating dy without
+# retain_graph=True frees y's node, and a later y.backward() raises (the x^3 above does not)."
+
+
+def nodes_of(tensor):
+    seen, stack = [], [tensor.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is not None and not any(node == other for other in seen):
+            seen.append(node)
+            stack.extend(next_node for next_node, _ in node.next_functions)
+    return seen
+
+
+@pytest.mark.parametrize("op", [torch.exp, torch.sigmoid, torch.tanh, torch.sqrt], ids=["exp", "sigmoid", "tanh", "sqrt"])
+def test_differentiating_dy_frees_y_s_node_when_its_backward_uses_its_saved_output(op):
+    x = torch.tensor(3.0, requires_grad=True)
+    y = op(x)
+    (dy,) = torch.autograd.grad(y, x, create_graph=True)
+    assert any(node == y.grad_fn for node in nodes_of(dy))  # dy's graph runs through y's node
+    y.backward(retain_graph=True)  # the create_graph call kept y's graph
+    x.grad = None
+    torch.autograd.grad(dy, x)
+    with pytest.raises(RuntimeError, match=SECOND_TIME):
+        y.backward()
+
+
+@pytest.mark.parametrize("op", [torch.exp, torch.sigmoid, torch.tanh, torch.sqrt, lambda t: t**3, lambda t: t * t],
+                         ids=["exp", "sigmoid", "tanh", "sqrt", "cube", "square"])
+def test_passing_retain_graph_when_differentiating_dy_keeps_y_s_graph(op):
+    x = torch.tensor(3.0, requires_grad=True)
+    y = op(x)
+    (dy,) = torch.autograd.grad(y, x, create_graph=True)
+    (d2,) = torch.autograd.grad(dy, x, retain_graph=True)
+    y.backward()
+    assert torch.allclose(x.grad, dy.detach())
+
+
+@pytest.mark.parametrize("op", [lambda t: t**3, lambda t: t * t], ids=["cube", "square"])
+def test_differentiating_dy_leaves_y_s_graph_when_dy_does_not_run_through_y_s_node(op):
+    x = torch.tensor(3.0, requires_grad=True)
+    y = op(x)
+    (dy,) = torch.autograd.grad(y, x, create_graph=True)
+    assert not any(node == y.grad_fn for node in nodes_of(dy))
+    torch.autograd.grad(dy, x)
+    y.backward()
+    assert torch.equal(x.grad, dy.detach())
+
+
+def test_backward_with_create_graph_warns_of_a_reference_cycle_and_recommends_autograd_grad():
+    code = """
+import warnings, torch
+x = torch.tensor(3.0, requires_grad=True)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    (x**3).backward(create_graph=True)
+(message,) = [str(w.message) for w in caught]
+assert "reference cycle between the parameter and its gradient" in message and "autograd.grad" in message
+assert "None" in message  # reset .grad to None after use
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    (x**3).backward()
+assert not caught
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)  # torch warns once per process: a fresh one
 
 
 
@@ -492,6 +633,32 @@ def test_weight_decay_leaves_a_zero_parameter_with_a_zero_gradient_in_place():
     a.grad = torch.zeros(2)
     optimizer.step()
     assert torch.equal(a.detach(), torch.zeros(2))
+
+
+# Exercise 2: "on torch 2.13 both nodes [sum, mean] only remember the shape, so they survive; the multiplication node
+# of 2 * x.sum() saved 2, that of (x * x).sum() saved x ... on torch 2.0 the node of mean saved its input and raises too."
+
+
+@pytest.mark.parametrize("build, once", [(lambda x: x.sum(), 1.0), (lambda x: x.mean(), 0.25)], ids=["sum", "mean"])
+def test_on_this_torch_sum_and_mean_save_no_tensor_so_each_walk_adds_their_constant_derivative(build, once):
+    assert torch.__version__.startswith("2.13")
+    x = lesson_x()
+    assert count_saved_tensors(lambda: build(x)) == 0
+    y = build(x)
+    for walks in (1, 2, 3):
+        y.backward()
+        assert torch.equal(x.grad, torch.full((4,), walks * once))
+
+
+def test_exercise_2_multiplication_nodes_saved_the_2_and_x():
+    x = lesson_x()
+    times_two = (2 * x.sum()).grad_fn
+    assert times_two.name() == "MulBackward0" and torch.equal(times_two._saved_other, torch.tensor(2))
+    square = (x * x).sum().grad_fn.next_functions[0][0]
+    assert square.name() == "MulBackward0" and square._saved_self is x and square._saved_other is x
+    for build in (lambda x: 2 * x.sum(), lambda x: (x * x).sum()):
+        raised, _ = second_call(build)
+        assert raised
 
 
 def test_the_recorded_torch_2_0_run_shows_mean_raising_as_the_answer_says():
