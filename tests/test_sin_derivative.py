@@ -168,6 +168,64 @@ def test_a_plain_backward_adds_to_a_gradient_left_by_create_graph_which_still_re
     assert not x.grad.requires_grad
 
 
+def test_a_gradient_filled_only_by_plain_backward_calls_requires_no_grad():
+    x = torch.linspace(0, 1, 4, requires_grad=True)
+    for _ in range(3):
+        torch.sin(x).sum().backward()
+        assert not x.grad.requires_grad
+    torch.testing.assert_close(x.grad, 3 * torch.cos(x.detach()))
+
+
+def test_a_plain_backward_adds_into_x_grad_so_a_gradient_there_that_requires_grad_keeps_requiring_it():
+    x = torch.linspace(0, 1, 4, requires_grad=True)
+    x.grad = torch.ones(4, requires_grad=True)  # any gradient that requires grad, not only create_graph's
+    torch.sin(x).sum().backward()
+    assert x.grad.requires_grad
+    torch.testing.assert_close(x.grad.detach(), 1 + torch.cos(x.detach()))
+
+
+def test_plain_numpy_refuses_a_tensor_that_requires_grad_and_force_true_detaches_for_you():
+    x = torch.linspace(0, 1, 3, requires_grad=True)
+    y = torch.sin(x)
+    for t in (x, y):
+        with pytest.raises(RuntimeError) as err:
+            t.numpy()
+        assert str(err.value) == NUMPY_MESSAGE
+        assert np.array_equal(t.numpy(force=True), t.detach().numpy())
+    # plt.plot goes through np.asarray, which calls the plain numpy(): force=True does not help it.
+    with pytest.raises(RuntimeError):
+        np.asarray(y)
+
+
+FORCE = """
+import torch
+x = torch.linspace(0, 1, 3, requires_grad=True)
+try:
+    print(x.numpy(force=True).tolist())
+except TypeError as err:
+    print(type(err).__name__)
+"""
+
+
+@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+def test_numpy_force_true_works_on_the_other_recorded_releases_except_1_12_which_lacks_force(release):
+    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
+    out = subprocess.run([str(python), "-c", FORCE], env=env, cwd="/", capture_output=True, text=True,
+                         check=True, timeout=120).stdout.strip()
+    assert out == ("TypeError" if release == "1.12.0" else "[0.0, 0.5, 1.0]")
+
+
+def test_column_i_of_j_holds_only_cos_x_i_which_on_the_pages_grid_is_never_zero():
+    x = torch.linspace(0, 2 * torch.pi, 200)
+    jac = torch.autograd.functional.jacobian(torch.sin, x)
+    assert torch.equal(jac, torch.diag(torch.cos(x)))  # everything off the diagonal is exactly 0
+    assert torch.cos(x).abs().min() > 0.007  # so on this grid each column holds exactly one nonzero number
+    assert ((jac != 0).sum(dim=0) == 1).all()
+
+
 # --- the derivative ------------------------------------------------------------------------------
 
 
