@@ -3,6 +3,8 @@
 The home page says how many Course pages there are, lists them in order, points each question a
 D2L §2.5 reader may have at a page, lists the labs and names pages under "Going deeper". Each of
 those is read off the nav here, so adding or moving a page without updating the home page fails.
+What it says of shown errors and warnings (type and message, the build-specific tail of some
+warnings as "…") is checked against every output the pages show.
 """
 
 from __future__ import annotations
@@ -88,3 +90,35 @@ def test_several_going_deeper_pages_have_exercises_as_the_home_page_says(lang):
 def test_the_labs_listed_are_the_labs_of_the_nav(lang):
     listed = [target for target in LINK.findall(section(lang, "labs")) if target.startswith("labs/")]
     assert listed == LABS
+
+
+def shown_outputs():
+    """(page, output) for every output shown under a Python block, both languages."""
+    from markdown_blocks import parse_blocks
+
+    for lang in ("zh", "en"):
+        for page in sorted((ROOT / "docs" / lang).rglob("*.md")):
+            for block in parse_blocks(page):
+                if block.expected is not None:
+                    yield page, block.expected.body
+
+
+def test_errors_and_warnings_are_shown_as_type_and_message_without_traceback_file_or_line():
+    # What the home page's "What you can trust" says of every shown output (conftest.py's run_block).
+    kinds = set()
+    for page, body in shown_outputs():
+        assert "Traceback (most recent call last)" not in body, page
+        for line in body.splitlines():
+            assert not re.search(r"\.py:\d+: \w+Warning", line), (page, line)
+            shown = re.match(r"\s*(\w+(?:Error|Warning)): ", line)
+            if shown:
+                kinds.add(shown.group(1))
+    assert {"RuntimeError", "UserWarning"} <= kinds
+
+
+def test_the_build_specific_tail_shown_as_an_ellipsis_ends_some_warnings_and_no_error_message():
+    tails = [(page, line) for page, body in shown_outputs() for line in body.splitlines()
+             if "(Triggered internally at …)" in line]
+    assert tails
+    for page, line in tails:
+        assert re.match(r"\s*\w+Warning: ", line), (page, line)
