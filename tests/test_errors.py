@@ -567,10 +567,6 @@ def test_autograd_grad_finds_the_cut_path_that_backward_hides():
     assert b.grad is None
 
 
-def test_zero_grad_sets_none_by_default():
-    assert inspect.signature(torch.optim.Optimizer.zero_grad).parameters["set_to_none"].default is True
-
-
 def test_accumulating_losses_divided_by_k_gives_the_full_batch_gradient():
     torch.manual_seed(0)
     w = torch.randn(3, requires_grad=True)
@@ -711,15 +707,42 @@ def test_once_differentiable_hangs_its_node_when_the_upstream_gradient_depends_o
     assert not g.requires_grad
 
 
-def test_forgotten_grad_out_on_a_vector_output_is_a_jacobian_mismatch():
-    class Square(SumOfSquares):
-        @staticmethod
-        def forward(x):
-            return x * x
+class Square(SumOfSquares):
+    """x * x, elementwise, whose backward forgets grad_out."""
 
-    x = torch.tensor([0.5, -1.5, 2.0], dtype=torch.float64, requires_grad=True)
-    with pytest.raises(GradcheckError, match="Jacobian mismatch"):
-        torch.autograd.gradcheck(Square.apply, (x,))
+    @staticmethod
+    def forward(x):
+        return x * x
+
+
+def gradcheck_message(function, values) -> str | None:
+    """The first line of gradcheck's error for ``function`` at ``values``, None if it passes."""
+    x = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    try:
+        torch.autograd.gradcheck(function.apply, (x,))
+    except GradcheckError as error:
+        return str(error).splitlines()[0]
+    return None
+
+
+@pytest.mark.parametrize(
+    "function, values",
+    [(SumOfSquares, [0.5, -1.5, 2.0]), (Square, 0.5), (Square, [0.5]), (Square, [[0.5]])],
+    ids=["scalar-of-a-vector", "0-dim", "shape-1", "shape-1x1"],
+)
+def test_a_forgotten_grad_out_on_an_output_with_one_element_is_not_multiplied_by_grad_output(function, values):
+    assert gradcheck_message(function, values) == "backward not multiplied by grad_output"
+
+
+@pytest.mark.parametrize("values", [[0.5, -1.5, 2.0], [[0.5, -1.5], [2.0, 1.0]], [0.5, 0.0, 0.0]],
+                         ids=["page-x", "2x2", "some-zeros"])
+def test_a_forgotten_grad_out_on_an_output_with_more_elements_is_a_jacobian_mismatch(values):
+    assert gradcheck_message(Square, values) == "Jacobian mismatch for output 0 with respect to input 0,"
+
+
+@pytest.mark.parametrize("function", [SumOfSquares, Square])
+def test_gradcheck_misses_a_forgotten_grad_out_where_the_gradient_is_zero(function):
+    assert gradcheck_message(function, [0.0, 0.0, 0.0]) is None
 
 
 def test_a_frozen_first_part_also_leaves_the_hooked_module_without_input_gradients():
@@ -992,3 +1015,75 @@ def test_each_misconception_box_shows_a_block(lang):
                 break
             body.append(line)
         assert "    ```python" in body, lines[start]
+
+
+# --- the expert review of errors.md (findings 1, 3, 7) ---------------------------------------------
+
+
+def test_backward_with_inputs_fills_the_grad_of_a_non_leaf_that_never_called_retain_grad():
+    x = torch.ones(3, requires_grad=True)
+    y = x * 2
+    assert not y.is_leaf and not y.retains_grad
+    (y**2).sum().backward(inputs=[y])
+    assert torch.equal(y.grad, torch.full((3,), 4.0))
+    assert x.grad is None  # only the tensors named in inputs are filled
+
+
+@pytest.mark.parametrize(
+    "grads, kept",
+    [([3e19, 3e19], True), ([1.9e19, 1.0], True), ([1.0, math.inf, 2.0], False)],
+    ids=["finite-overflowing-norm", "one-large-one-small", "an-inf-component"],
+)
+def test_after_an_overflowed_norm_plain_sgd_keeps_the_parameters_only_when_every_gradient_was_finite(grads, kept):
+    w = torch.nn.Parameter(torch.ones(len(grads)))
+    w.grad = torch.tensor(grads)
+    assert torch.nn.utils.clip_grad_norm_([w], max_norm=1.0).isinf()
+    finite = torch.isfinite(torch.tensor(grads))
+    assert torch.equal(w.grad[finite], torch.zeros(int(finite.sum())))  # every finite gradient becomes 0
+    assert w.grad[~finite].isnan().all()  # an inf one becomes nan
+    torch.optim.SGD([w], lr=0.1).step()
+    assert torch.equal(w.detach(), torch.ones(len(grads))) == kept
+    assert torch.equal(w.detach()[finite], torch.ones(int(finite.sum())))
+    assert w.detach()[~finite].isnan().all()  # the parameter becomes nan exactly where the gradient was inf
+
+
+def recorded_run(version: str, marker: str) -> dict:
+    """What torch ``version`` did with the English block whose code holds ``marker``, as recorded."""
+    import json
+
+    from markdown_blocks import code_digest
+
+    (block,) = [b for b in parse_blocks(PAGES["en"]) if marker in b.code]
+    records = json.loads((ROOT / "versions" / "torch-versions.json").read_text(encoding="utf-8"))["versions"]
+    if version not in records:
+        pytest.skip(f"no torch {version} record")
+    runs = [r for r in records[version]["pages"]["docs/en/errors.md"] if r["code"] == code_digest(block.code)]
+    if not runs:
+        pytest.skip("the block changed since the releases were recorded")
+    return runs[0]
+
+
+def test_materialize_grads_is_missing_before_torch_2_1():
+    assert "materialize_grads" in inspect.signature(torch.autograd.grad).parameters
+    for version in ("2.0.1", "1.12.0"):
+        run = recorded_run(version, "materialize_grads=True")
+        assert run["error"] == "TypeError: grad() got an unexpected keyword argument 'materialize_grads'"
+
+
+def test_zero_grad_set_none_by_default_only_since_torch_2_0():
+    assert inspect.signature(torch.optim.Optimizer.zero_grad).parameters["set_to_none"].default is True
+    marker = "optimizer.zero_grad(set_to_none=False)"
+    assert recorded_run("2.0.1", marker)["status"] == "same"
+    old = recorded_run("1.12.0", marker)
+    assert old["status"] == "different" and "None" not in old["output"]
+
+
+def test_an_optimizer_accepts_a_non_leaf_that_retains_its_grad_except_on_torch_1_12():
+    w = torch.randn(3, requires_grad=True) * 0.01
+    with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
+        torch.optim.SGD([w], lr=0.1)
+    w.retain_grad()
+    torch.optim.SGD([w], lr=0.1)
+    marker = "w.retain_grad()\noptimizer = torch.optim.SGD([w], lr=0.1)"
+    assert recorded_run("2.0.1", marker)["status"] == "same"
+    assert recorded_run("1.12.0", marker)["error"] == "ValueError: can't optimize a non-leaf Tensor"
