@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -160,6 +161,37 @@ def test_at_zero_both_gradients_are_zero_but_the_hessian_through_the_norm_is_nan
     assert torch.equal(torch.autograd.functional.hessian(lambda t: (t * t).sum(), zero), 2 * torch.eye(3))
     # Away from zero the norm's Hessian is 2I too, up to rounding.
     assert torch.allclose(torch.autograd.functional.hessian(norm_squared, torch.ones(3)), 2 * torch.eye(3))
+
+
+# "The one through torch.norm is wrong, and no error says so: a second backward walk gives all nan,
+# torch.func.hessian gives all 0, and on torch 1.12 the second backward walk gives all 0 as well."
+
+OLDEST = Path(__file__).resolve().parent.parent / ".venvs" / "torch-1.12.0" / "bin" / "python"
+
+
+def test_at_zero_the_hessian_through_the_norm_is_nan_by_double_backward_and_zero_by_torch_func_hessian():
+    zero = torch.zeros(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "no error says so": not even a warning about the result
+        warnings.filterwarnings("ignore", category=DeprecationWarning)  # torch's notice about its own torch.jit use
+        by_double_backward = torch.autograd.functional.hessian(norm_squared, zero)
+        by_reverse_over_reverse = torch.func.jacrev(torch.func.jacrev(norm_squared))(zero)
+        by_forward_over_reverse = torch.func.hessian(norm_squared)(zero)
+    assert torch.isnan(by_double_backward).all() and torch.isnan(by_reverse_over_reverse).all()
+    assert torch.equal(by_forward_over_reverse, torch.zeros(3, 3))
+    # Both are wrong: the true Hessian of the sum of squares is 2I, and (a * a).sum() gives it both ways.
+    assert torch.equal(torch.func.hessian(lambda t: (t * t).sum())(zero), 2 * torch.eye(3))
+
+
+@pytest.mark.skipif(not OLDEST.exists(), reason="no .venvs/torch-1.12.0 (made by `make versions`)")
+def test_on_torch_1_12_the_second_backward_walk_through_the_norm_gives_all_zeros_at_zero():
+    code = (
+        "import torch\n"
+        "h = torch.autograd.functional.hessian(lambda t: torch.norm(t) ** 2, torch.zeros(3))\n"
+        "print(torch.__version__.split('+')[0], torch.equal(h, torch.zeros(3, 3)))\n"
+    )
+    out = subprocess.run([str(OLDEST), "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1.12.0", "True"]
 
 
 # "(a * a).sum() gives 2 * a bit for bit, for every finite a (where 2a overflows, both sides are inf)."
@@ -498,6 +530,37 @@ for step in range(3):
     shown = [line for line in out.stderr.splitlines() if "UserWarning: Using a target size" in line]
     assert len(shown) == 1 + 1 + 3  # the first loop once, the single line once, the last loop at 8, 7 and 6
     assert sum("torch.Size([8])" in line for line in shown) == 3
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "with warnings.catch_warnings():\n            warnings.simplefilter('ignore', DeprecationWarning)",
+        "warnings.filterwarnings('ignore', category=DeprecationWarning)",
+        "warnings.resetwarnings()",
+    ],
+    ids=["catch_warnings", "filterwarnings", "resetwarnings"],
+)
+def test_any_change_of_the_warning_filters_shows_the_mse_loss_warning_once_more(change):
+    code = f"""
+import warnings
+import torch
+import torch.nn.functional as F
+for step in range(5):
+    if step == 2:
+        {change}
+    F.mse_loss(torch.zeros(8, 1), torch.zeros(8))
+    print(f"step {{step}}", flush=True)
+"""
+    out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=True)
+    shown_before, current = {}, 0
+    for line in out.stdout.splitlines():
+        if line.startswith("step "):
+            shown_before[int(line.split()[1])], current = current, 0
+        elif "UserWarning: Using a target size" in line:
+            current += 1
+    # Shown at the first step, hidden at the second, shown once more after the change, then hidden again.
+    assert shown_before == {0: 1, 1: 0, 2: 1, 3: 0, 4: 0}
 
 
 def test_mse_loss_with_equal_shapes_does_not_warn():

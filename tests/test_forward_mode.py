@@ -115,6 +115,118 @@ def test_a_custom_function_without_jvp_raises_on_a_dual_tensor():
         tangent_of(Square.apply)
 
 
+INTEGER_OR_BOOLEAN_RESULTS = {
+    "comparison": lambda d: d > 1,
+    "equality": lambda d: d == d,
+    "isnan": torch.isnan,
+    "argmax": lambda d: d.argmax(),
+    "argsort": lambda d: d.argsort(),
+    "max indices": lambda d: d.max(0).indices,
+    "topk indices": lambda d: d.topk(2).indices,
+    "long": lambda d: d.long(),
+    "long of a smooth operation": lambda d: torch.sin(d).long(),
+    "int32": lambda d: d.to(torch.int32),
+    "bool": lambda d: d.bool(),
+}
+
+
+@pytest.mark.parametrize("function", INTEGER_OR_BOOLEAN_RESULTS.values(), ids=INTEGER_OR_BOOLEAN_RESULTS.keys())
+def test_a_result_whose_dtype_is_boolean_or_integer_carries_no_tangent(function):
+    assert tangent_of(function) is None
+
+
+@pytest.mark.parametrize("function", [torch.floor, torch.round, torch.sign, torch.ceil, torch.trunc])
+def test_floor_and_sign_and_their_kind_give_a_float_tangent_of_zeros_not_none(function):
+    tangent = tangent_of(function)
+    assert tangent is not None and tangent.dtype == torch.float64 and torch.equal(tangent, torch.zeros(3, dtype=torch.float64))
+
+
+def test_a_float_result_made_from_an_integer_one_carries_a_tangent_of_zeros_again():
+    """The dtype of the result decides: floor().float() is float, so it has a tangent."""
+    assert torch.equal(tangent_of(lambda d: d.floor().float()), torch.zeros(3))
+
+
+def grid_sample(d):
+    return torch.nn.functional.grid_sample(d.reshape(1, 1, 1, 3), torch.zeros(1, 1, 1, 2, dtype=d.dtype), align_corners=False)
+
+
+def cdist(d):
+    return torch.cdist(d.reshape(1, 3), torch.ones(2, 3, dtype=d.dtype))
+
+
+@pytest.mark.parametrize("operation", [cdist, grid_sample], ids=["cdist", "grid_sample"])
+def test_cdist_and_grid_sample_backpropagate_but_raise_on_a_dual_tensor(operation):
+    x = torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    operation(x).sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+    with pytest.raises(NotImplementedError, match="forward AD .* not been implemented"):
+        tangent_of(operation)
+
+
+@pytest.mark.parametrize("context", [torch.no_grad, torch.enable_grad], ids=["no_grad", "grad_mode"])
+def test_a_custom_function_without_jvp_raises_on_a_dual_tensor_in_any_grad_mode(context):
+    class Double(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 2 * grad
+
+    with pytest.raises(NotImplementedError, match="jvp"):
+        tangent_of(lambda d: context()(Double.apply)(d))
+
+
+# --- Forward over reverse needs no create_graph ----------------------------------------------------
+
+
+def test_a_plain_backward_walk_runs_with_grad_mode_off_and_create_graph_turns_it_on():
+    seen = []
+
+    class Watch(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(torch.is_grad_enabled())
+            return grad
+
+    x = torch.ones(2, requires_grad=True)
+    torch.autograd.grad(Watch.apply(x).sum(), x)
+    torch.autograd.grad(Watch.apply(x).sum(), x, create_graph=True)
+    assert seen == [False, True]
+
+
+def test_a_dual_tensor_through_a_plain_backward_gives_the_second_derivative_without_create_graph():
+    x = torch.linspace(-2.0, 2.0, 5, dtype=torch.float64)
+    with fwAD.dual_level():
+        dual_x = fwAD.make_dual(x.clone().requires_grad_(), torch.ones_like(x))
+        (dual_dx,) = torch.autograd.grad((torch.sin(dual_x) * torch.exp(dual_x)).sum(), dual_x)
+        value, tangent = fwAD.unpack_dual(dual_dx)
+    assert dual_dx.grad_fn is None and not dual_dx.requires_grad
+    assert torch.allclose(value, torch.exp(x) * (torch.sin(x) + torch.cos(x)))
+    assert torch.allclose(tangent, 2 * torch.exp(x) * torch.cos(x))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_dual_tensor_through_a_plain_backward_gives_the_hessian_vector_product(seed):
+    generator = torch.Generator().manual_seed(seed)
+    X = torch.randn(50, 4, generator=generator, dtype=torch.float64)
+    w = torch.randn(4, generator=generator, dtype=torch.float64)
+    v = torch.randn(4, generator=generator, dtype=torch.float64)
+    t = torch.tanh(X @ w)
+    H = X.T @ torch.diag(-2 * t * (1 - t**2)) @ X
+    with fwAD.dual_level():
+        dual_w = fwAD.make_dual(w.clone().requires_grad_(), v)
+        (g,) = torch.autograd.grad(torch.tanh(X @ dual_w).sum(), dual_w)
+        hv = fwAD.unpack_dual(g).tangent
+    assert g.grad_fn is None
+    assert torch.allclose(hv, H @ v)
+
+
 # --- The warning forward mode prints on its first use ----------------------------------------------
 # Each first use needs a Python process of its own; the checks are grouped to start few of them.
 
