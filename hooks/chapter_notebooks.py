@@ -33,7 +33,6 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import nbformat
-
 from markdown_blocks import MARKER, ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
 from site_facts import language_roots, torch_version
 
@@ -87,7 +86,9 @@ def site_from_mkdocs_yml() -> Site:
 def colab_url(site: Site, path: Path) -> str:
     """Open a notebook committed to the repository in Colab (the one place this link is built)."""
     owner_repo = site.repo_url.removeprefix("https://github.com/")
-    return f"https://colab.research.google.com/github/{owner_repo}/blob/{site.branch}/{path.relative_to(ROOT).as_posix()}"
+    return (
+        f"https://colab.research.google.com/github/{owner_repo}/blob/{site.branch}/{path.relative_to(ROOT).as_posix()}"
+    )
 
 
 # --------------------------------------------------------------------------------------------------

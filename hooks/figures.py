@@ -33,7 +33,6 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
-
 from site_facts import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,8 +69,12 @@ def run_script(script: Path, outdir: Path, snippets: Path = SNIPPETS) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     # snippets/ on the path: the scripts import the shared helpers (figure_style, autograd_graph).
-    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "svg",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(snippets), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": "0",
+        "MPLBACKEND": "svg",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(snippets), os.environ.get("PYTHONPATH")])),
+    }
     result = subprocess.run(
         [sys.executable, str(script), str(tmp)],
         cwd=script.parent,
@@ -139,7 +142,9 @@ def on_files(files, config):
 
 
 # The <img> Markdown makes of ![alt](figures/name.svg#only-light): attributes before and after src.
-FIGURE_IMG = re.compile(r'<img (?P<before>[^>]*?)src="(?P<src>[^"]*?\bfigures/(?P<name>[^"/#]+\.svg)[^"]*)"(?P<after>[^>]*?)\s*/?>')
+FIGURE_IMG = re.compile(
+    r'<img (?P<before>[^>]*?)src="(?P<src>[^"]*?\bfigures/(?P<name>[^"/#]+\.svg)[^"]*)"(?P<after>[^>]*?)\s*/?>'
+)
 # Matplotlib writes the size in points: <svg ... width="452.5pt" height="272.3pt" ...>.
 SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="(?P<width>[\d.]+)pt"[^>]*?\bheight="(?P<height>[\d.]+)pt"')
 
@@ -158,8 +163,10 @@ def sized_and_lazy(html: str, figures: dict[str, Path]) -> str:
         if svg is None:  # MkDocs' link check names the page (writer mode may lack a figure)
             return match[0]
         width, height = size_in_pixels(svg)
-        return (f'<img {match["before"]}src="{match["src"]}"{match["after"]} width="{width}" height="{height}"'
-                f' loading="lazy" decoding="async" />')
+        return (
+            f'<img {match["before"]}src="{match["src"]}"{match["after"]} width="{width}" height="{height}"'
+            f' loading="lazy" decoding="async" />'
+        )
 
     return FIGURE_IMG.sub(tag, html)
 

@@ -22,9 +22,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from mkdocs.exceptions import PluginError
-
 from math_variants import apply_variants
+from mkdocs.exceptions import PluginError
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDERER = Path(__file__).with_name("katex_mathml.cjs")

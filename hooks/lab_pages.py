@@ -12,11 +12,9 @@ import html
 import posixpath
 import re
 
-from mkdocs.exceptions import PluginError
-
 from chapter_notebooks import COMMENT
 from katex_math import render_formula
-
+from mkdocs.exceptions import PluginError
 
 SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1>\s*", re.DOTALL | re.IGNORECASE)
 CLIPBOARD = re.compile(
@@ -32,7 +30,9 @@ MARKDOWN_CELL = re.compile(
 )
 CODE_SPAN = re.compile(r"(<code\b.*?</code>|<pre\b.*?</pre>)", re.DOTALL)
 MATH = re.compile(r"\$\$(?P<block>.+?)\$\$|\$(?P<inline>[^$\n]+?)\$", re.DOTALL)
-HEADING = re.compile(r'<h(?P<level>[1-6]) id="[^"]*">(?P<body>.*?)<a class="anchor-link" href="#[^"]*">¶</a></h(?P=level)>', re.DOTALL)
+HEADING = re.compile(
+    r'<h(?P<level>[1-6]) id="[^"]*">(?P<body>.*?)<a class="anchor-link" href="#[^"]*">¶</a></h(?P=level)>', re.DOTALL
+)
 HEADING_ANCHOR = re.compile(r'\s*<a id="(?P<id>[A-Za-z0-9_-]+)"></a>\s*')
 LAB_CSS = """<style>
 .jupyter-wrapper .jp-OutputArea .highlight { margin-top: -0.6em; }
@@ -65,19 +65,25 @@ def lab_html(content: str, source: str, page_url: str, site_url: str) -> tuple[s
     # without it means an upgrade changed the shape, and the page would silently lose its styling.
     for what, pattern in (("code cells", CODE), ("Markdown cells", MARKDOWN_CELL)):
         if not pattern.search(content):
-            raise PluginError(f"notebooks: {source}: no {what} in the shape hooks/lab_pages.py expects "
-                              "(did mkdocs-jupyter or nbconvert change their HTML?)")
+            raise PluginError(
+                f"notebooks: {source}: no {what} in the shape hooks/lab_pages.py expects "
+                "(did mkdocs-jupyter or nbconvert change their HTML?)"
+            )
     content = SCRIPT_OR_STYLE.sub("", content)
     content = COMMENT.sub("", content)
     content = CLIPBOARD.sub("", content)
     content = content.replace(' tabindex="0"', "")  # no keyboard stops on plain text
     content = CODE.sub(
-        lambda m: f'<div class="language-{m.group("lang")} highlight"><pre><span></span><code>'
-        f'{m.group("body").removeprefix("<span></span>")}</code></pre></div>',
+        lambda m: (
+            f'<div class="language-{m.group("lang")} highlight"><pre><span></span><code>'
+            f"{m.group('body').removeprefix('<span></span>')}</code></pre></div>"
+        ),
         content,
     )
     content = OUTPUT.sub(
-        lambda m: f'{m.group("open")}<div class="language-text highlight"><pre><code>{m.group("body")}</code></pre></div>',
+        lambda m: (
+            f'{m.group("open")}<div class="language-text highlight"><pre><code>{m.group("body")}</code></pre></div>'
+        ),
         content,
     )
     content = MARKDOWN_CELL.sub(lambda m: m.group("open") + _math(m.group("body"), source) + m.group("close"), content)

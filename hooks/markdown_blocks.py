@@ -115,7 +115,7 @@ def read_fences(text: str, path: Path) -> list[tuple[Fence, list[str]]]:
             stripped = candidate.strip()
             if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
                 break
-            body.append(candidate[len(indent):] if candidate.startswith(indent) else candidate.lstrip())
+            body.append(candidate[len(indent) :] if candidate.startswith(indent) else candidate.lstrip())
             j += 1
         else:
             raise MarkdownError(f"{path}:{i + 1}: code fence is never closed")
@@ -149,7 +149,7 @@ def parse_blocks(path: Path, text: str | None = None) -> list[Block]:
             elif body.startswith("pytest.mark.skip"):
                 reason = re.fullmatch(r"pytest\.mark\.skip\(reason=(['\"])(?P<r>.+)\1\)", body)
                 if not reason:
-                    raise MarkdownError(f"{where}: a skip must say why: <!--pytest.mark.skip(reason=\"...\")-->")
+                    raise MarkdownError(f'{where}: a skip must say why: <!--pytest.mark.skip(reason="...")-->')
                 block.skip_reason = reason.group("r")
             elif body.startswith("pytest-codeblocks:") or body.startswith("pytest.mark."):
                 raise MarkdownError(f"{where}: unknown marker <!--{body}-->")

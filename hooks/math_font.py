@@ -16,9 +16,8 @@ import re
 import shutil
 from pathlib import Path
 
-from mkdocs.exceptions import PluginError
-
 from math_variants import styled_char
+from mkdocs.exceptions import PluginError
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = ROOT / "node_modules" / "@fontsource" / "stix-two-math" / "files" / "stix-two-math-latin-400-normal.woff2"

@@ -16,11 +16,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from mkdocs.structure.toc import get_toc
-
 from chapter_notebooks import Site, branch_from_edit_uri, chapter_notebook, colab_url, has_python, notebook_text
 from lab_pages import lab_html
 from markdown_blocks import ROOT
+from mkdocs.structure.toc import get_toc
 
 
 def _requirements_hash() -> str:
@@ -68,8 +67,9 @@ def on_page_content(content: str, page, config, files) -> str:  # noqa: ARG001 -
     if not _is_lab(page.file):
         return content
     # Addresses below the site's root: the labs link to pages of their language by full address.
-    content, tokens = lab_html(content, page.file.src_uri, config.extra["language_root"] + page.url,
-                               _state["site"].site_url)
+    content, tokens = lab_html(
+        content, page.file.src_uri, config.extra["language_root"] + page.url, _state["site"].site_url
+    )
     page.toc = get_toc(tokens)
     return content
 

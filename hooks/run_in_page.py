@@ -29,10 +29,9 @@ import re
 import tokenize
 from pathlib import Path
 
+from markdown_blocks import MarkdownError, chains_of, expand_includes, parse_blocks
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
-
-from markdown_blocks import MarkdownError, chains_of, expand_includes, parse_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
@@ -74,14 +73,16 @@ def runnable_blocks(path: Path) -> list[dict]:
     for number, chain in enumerate(chains_of(parse_blocks(path))):
         for block in chain.blocks:
             code = expand_includes(block.code)
-            found.append({
-                "chain": number,
-                "line": block.lineno,
-                "code": code,
-                "local": local_modules(code),
-                "raises": block.raises,
-                "expected": block.expected.body if block.expected else "",
-            })
+            found.append(
+                {
+                    "chain": number,
+                    "line": block.lineno,
+                    "code": code,
+                    "local": local_modules(code),
+                    "raises": block.raises,
+                    "expected": block.expected.body if block.expected else "",
+                }
+            )
     return found
 
 
@@ -111,8 +112,10 @@ def annotate(html: str, blocks: list[dict], mode: str, language: str, run_yourse
     """Give each python block's <div> its data attributes, and a note before those that need torch."""
     divs = PYTHON_DIV.findall(html)
     if len(divs) != len(blocks):
-        raise PluginError(f"run_in_page: {where}: {len(blocks)} python blocks in the Markdown, "
-                          f"{len(divs)} in the HTML; cannot tell which is which")
+        raise PluginError(
+            f"run_in_page: {where}: {len(blocks)} python blocks in the Markdown, "
+            f"{len(divs)} in the HTML; cannot tell which is which"
+        )
     queue = iter(blocks)
 
     def mark(match: re.Match) -> str:
@@ -148,5 +151,11 @@ def on_page_content(html: str, page, config, files) -> str:
     if target is None:
         raise PluginError("run_in_page: no run-yourself.md to link the torch blocks to")
     language = config["theme"]["language"]
-    return annotate(html, blocks, mode, language if language in LOCAL_NOTE else "en",
-                    target.url_relative_to(page.file), page.file.src_uri)
+    return annotate(
+        html,
+        blocks,
+        mode,
+        language if language in LOCAL_NOTE else "en",
+        target.url_relative_to(page.file),
+        page.file.src_uri,
+    )

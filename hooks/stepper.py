@@ -35,8 +35,9 @@ MARKER = re.compile(r'<div class="stepper" data-example="([\w-]+)"></div>')
 
 def region(text: str, name: str) -> str:
     """The lines between ``# --8<-- [start:name]`` and ``# --8<-- [end:name]``."""
-    found = re.search(rf"^# --8<-- \[start:{re.escape(name)}\]\n(.*?)^# --8<-- \[end:{re.escape(name)}\]$",
-                      text, re.S | re.M)
+    found = re.search(
+        rf"^# --8<-- \[start:{re.escape(name)}\]\n(.*?)^# --8<-- \[end:{re.escape(name)}\]$", text, re.S | re.M
+    )
     if not found:
         raise PluginError(f"stepper: no region {name!r} in {EXAMPLES.relative_to(ROOT)}")
     return found[1]
@@ -70,7 +71,7 @@ def stepper_html(name: str, language: str) -> str:
         f'<p class="stepper-caption">{html.escape(words["stepperCode"])}</p>\n'
         f'<pre class="stepper-code"><code>{html.escape(code)}</code></pre>\n'
         f'<div class="stepper-box"><button type="button" class="run-button run-steps stepper-start">'
-        f'{html.escape(words["stepper"])}</button></div>\n'
+        f"{html.escape(words['stepper'])}</button></div>\n"
         "</div>"
     )
 

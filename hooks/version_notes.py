@@ -170,8 +170,11 @@ def chapter(data: dict, page: str, words: dict) -> str:
         block = blocks[number - 1]
         where = words["line"].format(line=block.lineno)
         # A paragraph with an id, not a heading: the table of contents keeps to the chapters.
-        lines += [f"**{words['block']} {number}** · [{title}]({name}#{heading_anchor(block, path)}), {where}",
-                  f"{{ #{anchor(page, number)} .version-block }}", ""]
+        lines += [
+            f"**{words['block']} {number}** · [{title}]({name}#{heading_anchor(block, path)}), {where}",
+            f"{{ #{anchor(page, number)} .version-block }}",
+            "",
+        ]
         # Releases that print the same thing share one explanation.
         grouped: dict[str, list[str]] = {}
         for release, record in by_release.items():

@@ -26,7 +26,9 @@ ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 def timed(command: list[str], **kwargs) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    subprocess.run(
+        command, cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs
+    )
     return time.perf_counter() - start
 
 
@@ -56,7 +58,10 @@ def serve_edit_latency(env: dict, page: str = "docs/zh/basics.md", url_path: str
     url = f"http://127.0.0.1:{port}{served_root()}{url_path}"
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}", "--livereload"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     path = ROOT / page
     original = path.read_text(encoding="utf-8")
@@ -96,20 +101,52 @@ def main() -> None:
     site = [sys.executable, "scripts/build_site.py", "--site-dir", "site"]
     rows.append(("cold site build (no caches)", timed(site), "≤ 60 s"))
     rows.append(("warm site build (caches kept)", timed(site), "≤ 10 s"))
-    rows.append(("PDF edition, both languages (`make pdf`)", timed([sys.executable, "scripts/build_pdf.py", "--site-dir", "site"]), "≤ 120 s"))
+    rows.append(
+        (
+            "PDF edition, both languages (`make pdf`)",
+            timed([sys.executable, "scripts/build_pdf.py", "--site-dir", "site"]),
+            "≤ 120 s",
+        )
+    )
     writer = {**ENV, "WRITER_MODE": "1"}
     rows.append(("prose edit → page rebuilt (`make serve`)", serve_edit_latency(ENV), "≤ 3 s"))
     rows.append(("prose edit → page rebuilt (`make write`)", serve_edit_latency(writer), "≤ 3 s"))
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-d", str(ROOT / ".cache" / "writer-site")],
-                   cwd=ROOT, env=writer, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    rows.append(("build in writer mode (WRITER_MODE=1, one language)", time.perf_counter() - start, "what `make write` rebuilds"))
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-d", str(ROOT / ".cache" / "writer-site")],
+        cwd=ROOT,
+        env=writer,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    rows.append(
+        (
+            "build in writer mode (WRITER_MODE=1, one language)",
+            time.perf_counter() - start,
+            "what `make write` rebuilds",
+        )
+    )
     if not args.skip_tests:
         rows.append(("`make test` after setup", timed(["make", "test"]), "≤ 300 s"))
     rows.append(("floor: import torch", timed([sys.executable, "-c", "import torch"]), ""))
-    rows.append(("floor: every page's code once (zh)",
-                 timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs" / "zh").glob("*.md"))]),
-                 "includes pytest start-up"))
+    rows.append(
+        (
+            "floor: every page's code once (zh)",
+            timed(
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs" / "zh").glob("*.md")),
+                ]
+            ),
+            "includes pytest start-up",
+        )
+    )
     width = max(len(name) for name, _, _ in rows)
     print(f"{'step'.ljust(width)}  {'seconds':>8}  budget")
     for name, seconds, budget in rows:

@@ -46,10 +46,9 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "browser"), str(ROOT / "hooks")]
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
 import browser_audit  # noqa: E402
 import site_server  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
 
 KB = 1000
 PAGE_BUDGET = 160 * KB
@@ -73,8 +72,17 @@ def kind_of(path: str) -> str:
     if path.endswith((".html", "/")):
         return "html"
     suffix = path.rsplit(".", 1)[-1]
-    return {"css": "css", "js": "js", "woff2": "font", "woff": "font", "svg": "image", "png": "image",
-            "jpg": "image", "webp": "image", "ico": "image"}.get(suffix, "data")
+    return {
+        "css": "css",
+        "js": "js",
+        "woff2": "font",
+        "woff": "font",
+        "svg": "image",
+        "png": "image",
+        "jpg": "image",
+        "webp": "image",
+        "ico": "image",
+    }.get(suffix, "data")
 
 
 def transfer(browser, base: str, path: str, log: list) -> dict[str, int]:
@@ -145,28 +153,43 @@ def first_run(browser, base: str, path: str, log: list) -> dict:
     elapsed, state = page.evaluate(FIRST_RUN)
     page.wait_for_load_state("networkidle")
     context.close()
-    return {"controls": controls, "first_run": sum(sent for _p, _s, sent in log), "ms": elapsed, "state": state,
-            "files": sorted({served.rsplit("/", 1)[-1] for served, _s, _b in log})}
+    return {
+        "controls": controls,
+        "first_run": sum(sent for _p, _s, sent in log),
+        "ms": elapsed,
+        "state": state,
+        "files": sorted({served.rsplit("/", 1)[-1] for served, _s, _b in log}),
+    }
 
 
 def print_run(runs: dict, missed: list) -> None:
-    print("\nRun in the page (gzip; budgets: controls <= "
-          f"{CONTROLS_BUDGET // KB} KB, first Run <= {FIRST_RUN_BUDGET // KB} KB, output <= {FIRST_OUTPUT_BUDGET_MS} ms)")
+    print(
+        "\nRun in the page (gzip; budgets: controls <= "
+        f"{CONTROLS_BUDGET // KB} KB, first Run <= {FIRST_RUN_BUDGET // KB} KB, output <= {FIRST_OUTPUT_BUDGET_MS} ms)"
+    )
     for path, run in runs.items():
-        print(f"{path:28} controls {run['controls'] / KB:5.1f} KB, first Run {run['first_run'] / KB:6.1f} KB "
-              f"({', '.join(run['files'])}), output after {run['ms']:.0f} ms ({run['state']})")
+        print(
+            f"{path:28} controls {run['controls'] / KB:5.1f} KB, first Run {run['first_run'] / KB:6.1f} KB "
+            f"({', '.join(run['files'])}), output after {run['ms']:.0f} ms ({run['state']})"
+        )
         if run["state"] != "done":
             missed.append(f"first Run on {path} ended {run['state']}")
         if run["first_run"] > FIRST_RUN_BUDGET:
             missed.append(f"first Run on {path} fetched {run['first_run'] / KB:.1f} KB > {FIRST_RUN_BUDGET // KB} KB")
         if run["ms"] > FIRST_OUTPUT_BUDGET_MS:
-            missed.append(f"first Run on {path} showed its output after {run['ms']:.0f} ms > {FIRST_OUTPUT_BUDGET_MS} ms")
+            missed.append(
+                f"first Run on {path} showed its output after {run['ms']:.0f} ms > {FIRST_OUTPUT_BUDGET_MS} ms"
+            )
         if run["controls"] > CONTROLS_BUDGET and path != "playground/":
             missed.append(f"Run controls on {path}: {run['controls'] / KB:.1f} KB > {CONTROLS_BUDGET // KB} KB")
 
 
-METRICS = {"fcp": "first-contentful-paint", "lcp": "largest-contentful-paint", "tbt": "total-blocking-time",
-           "cls": "cumulative-layout-shift"}
+METRICS = {
+    "fcp": "first-contentful-paint",
+    "lcp": "largest-contentful-paint",
+    "tbt": "total-blocking-time",
+    "cls": "cumulative-layout-shift",
+}
 
 
 def lighthouse(url: str, workdir: Path) -> dict:
@@ -176,16 +199,34 @@ def lighthouse(url: str, workdir: Path) -> dict:
     env = {**os.environ, "CHROME_PATH": browser_audit.chromium_executable() or os.environ.get("CHROME_PATH", "")}
     report = workdir / "report.json"
     subprocess.run(
-        ["node", str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
-         f"--chrome-flags={flags}", "--only-categories=" + ",".join(SCORE_BUDGETS)],
-        check=True, env=env, cwd=workdir, stdout=subprocess.DEVNULL,
+        [
+            "node",
+            str(LIGHTHOUSE),
+            url,
+            "--quiet",
+            "--output=json",
+            f"--output-path={report}",
+            f"--chrome-flags={flags}",
+            "--only-categories=" + ",".join(SCORE_BUDGETS),
+        ],
+        check=True,
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
     )
     result = json.loads(report.read_text(encoding="utf-8"))
     scores = {name: round(category["score"] * 100) for name, category in result["categories"].items()}
-    failing = sorted({ref["id"] for name, category in result["categories"].items() if name != "performance"
-                      for ref in category["auditRefs"]
-                      if ref["weight"] > 0 and (result["audits"][ref["id"]].get("score") or 0) < 1
-                      and result["audits"][ref["id"]].get("scoreDisplayMode") not in ("notApplicable", "manual", "informative")})
+    failing = sorted(
+        {
+            ref["id"]
+            for name, category in result["categories"].items()
+            if name != "performance"
+            for ref in category["auditRefs"]
+            if ref["weight"] > 0
+            and (result["audits"][ref["id"]].get("score") or 0) < 1
+            and result["audits"][ref["id"]].get("scoreDisplayMode") not in ("notApplicable", "manual", "informative")
+        }
+    )
     metrics = {key: result["audits"][audit]["numericValue"] for key, audit in METRICS.items()}
     return {**scores, **metrics, "failing": failing}
 
@@ -213,12 +254,19 @@ def our_long_tasks(browser, base: str, path: str) -> dict[str, float]:
     trace = json.loads(browser.stop_tracing())
     context.close()
     events = trace["traceEvents"] if isinstance(trace, dict) else trace
-    main = {(e["pid"], e["tid"]) for e in events if e.get("name") == "thread_name"
-            and e.get("args", {}).get("name") == "CrRendererMain"}
+    main = {
+        (e["pid"], e["tid"])
+        for e in events
+        if e.get("name") == "thread_name" and e.get("args", {}).get("name") == "CrRendererMain"
+    }
     timed = [e for e in events if (e.get("pid"), e.get("tid")) in main and e.get("ph") == "X" and "dur" in e]
     tasks = [e for e in timed if e["name"] == "RunTask"]
-    calls = [e for e in timed if e["name"] in ("FunctionCall", "EvaluateScript", "v8.compile")
-             and ours(e.get("args", {}).get("data", {}).get("url", ""))]
+    calls = [
+        e
+        for e in timed
+        if e["name"] in ("FunctionCall", "EvaluateScript", "v8.compile")
+        and ours(e.get("args", {}).get("data", {}).get("url", ""))
+    ]
     worst: dict[str, float] = {}
     for task in tasks:
         start, end = task["ts"], task["ts"] + task["dur"]
@@ -240,8 +288,10 @@ def bench_table(rows: dict[str, dict]) -> str:
     """The per-page Lighthouse table (Markdown) that --write-table writes into BENCH.md."""
     lines = ["| page | performance | FCP | LCP | TBT | CLS | runs |", "|---|---|---|---|---|---|---|"]
     for path, row in sorted(rows.items(), key=lambda item: (item[1]["performance"], item[0])):
-        lines.append(f"| `/{path}` | {row['performance']:.0f} | {row['fcp'] / 1000:.1f} s | {row['lcp'] / 1000:.1f} s "
-                     f"| {row['tbt']:.0f} ms | {row['cls']:.3f} | {len(row['runs'])} |")
+        lines.append(
+            f"| `/{path}` | {row['performance']:.0f} | {row['fcp'] / 1000:.1f} s | {row['lcp'] / 1000:.1f} s "
+            f"| {row['tbt']:.0f} ms | {row['cls']:.3f} | {len(row['runs'])} |"
+        )
     return "\n".join(lines)
 
 
@@ -281,31 +331,46 @@ def main() -> int:
                 return 1 if missed else 0
             for path in browser_audit.pages_of(site):
                 results["pages"][path] = transfer(browser, base, path, log)
-            results["search"] = {path: search_cost(browser, base, path, word, log)
-                                 for path, word in (("", "梯度"), ("en/", "gradient"))}
+            results["search"] = {
+                path: search_cost(browser, base, path, word, log) for path, word in (("", "梯度"), ("en/", "gradient"))
+            }
             browser.close()
 
         def page_bytes(path: str) -> int:
             return sum(results["pages"][path].values())
 
-        print(f"First visit, gzip, bytes on the wire in KB (budget: every page <= {PAGE_BUDGET // KB}, "
-              f"median <= {MEDIAN_BUDGET // KB}; 'data' = the sitemaps, fetched after load)")
+        print(
+            f"First visit, gzip, bytes on the wire in KB (budget: every page <= {PAGE_BUDGET // KB}, "
+            f"median <= {MEDIAN_BUDGET // KB}; 'data' = the sitemaps, fetched after load)"
+        )
         print(f"{'page':40} " + " ".join(f"{k:>6}" for k in KINDS) + f" {'total':>6}")
         for path, totals in results["pages"].items():
-            print(f"{path or '(home)':40} " + " ".join(f"{totals[k] / KB:6.1f}" for k in KINDS)
-                  + f" {page_bytes(path) / KB:6.1f}")
+            print(
+                f"{path or '(home)':40} "
+                + " ".join(f"{totals[k] / KB:6.1f}" for k in KINDS)
+                + f" {page_bytes(path) / KB:6.1f}"
+            )
         heaviest = max(results["pages"], key=page_bytes)
         median = statistics.median(page_bytes(p) for p in results["pages"])
         print(f"\nheaviest: {heaviest or '(home)'} {page_bytes(heaviest) / KB:.1f} KB; median {median / KB:.1f} KB")
-        print("the first search adds: " + ", ".join(f"{'Chinese' if path == '' else 'English'} pages "
-                                                    f"{sent / KB:.1f} KB" for path, sent in results["search"].items()))
+        print(
+            "the first search adds: "
+            + ", ".join(
+                f"{'Chinese' if path == '' else 'English'} pages {sent / KB:.1f} KB"
+                for path, sent in results["search"].items()
+            )
+        )
         if page_bytes(heaviest) > PAGE_BUDGET:
             missed.append(f"heaviest page {heaviest} is {page_bytes(heaviest) / KB:.1f} KB > {PAGE_BUDGET // KB} KB")
         if median > MEDIAN_BUDGET:
             missed.append(f"median page is {median / KB:.1f} KB > {MEDIAN_BUDGET // KB} KB")
         print_run(results["run"], missed)
-        results["summary"] = {"heaviest": heaviest, "heaviest_bytes": page_bytes(heaviest), "median_bytes": median,
-                              "first_search_bytes": results["search"]}
+        results["summary"] = {
+            "heaviest": heaviest,
+            "heaviest_bytes": page_bytes(heaviest),
+            "median_bytes": median,
+            "first_search_bytes": results["search"],
+        }
 
         with sync_playwright() as playwright:
             browser = browser_audit.launch(playwright)
@@ -314,8 +379,10 @@ def main() -> int:
         print(f"\nOur scripts' most time in one task (ms, CPU {CPU_SLOWDOWN}x slower; budget < {LONG_TASK_MS}):")
         scripts = sorted({name for found in results["long_tasks"].values() for name in found})
         for name in scripts:
-            page, ms = max(((path, found.get(name, 0.0)) for path, found in results["long_tasks"].items()),
-                           key=lambda item: item[1])
+            page, ms = max(
+                ((path, found.get(name, 0.0)) for path, found in results["long_tasks"].items()),
+                key=lambda item: item[1],
+            )
             print(f"  {name:28} {ms:6.1f} ms  on /{page}")
             if ms >= LONG_TASK_MS:
                 missed.append(f"{name} took {ms:.0f} ms in one task on /{page} (CPU {CPU_SLOWDOWN}x slower)")
@@ -341,16 +408,20 @@ def main() -> int:
             for path, row in rows.items():
                 for name, budget in SCORE_BUDGETS.items():
                     if row[name] < budget:
-                        missed.append(f"Lighthouse {name} on /{path}: {row[name]:.0f} < {budget}"
-                                      + (f" ({', '.join(row['failing'])})" if name != "performance" and row["failing"] else ""))
+                        missed.append(
+                            f"Lighthouse {name} on /{path}: {row[name]:.0f} < {budget}"
+                            + (f" ({', '.join(row['failing'])})" if name != "performance" and row["failing"] else "")
+                        )
                 single = min(run["performance"] for run in row["runs"])
                 if single < SINGLE_RUN_PERFORMANCE:
                     missed.append(f"Lighthouse performance on /{path}: one run {single} < {SINGLE_RUN_PERFORMANCE}")
             if args.write_table:
                 weakest = min(rows, key=lambda p: (rows[p]["performance"], p))
-                measured = (f"Measured {datetime.date.today().isoformat()} by `make bench` on this 2-core machine "
-                            f"(Lighthouse {lighthouse_version()}, mobile, simulated throttling); weakest page: "
-                            f"`/{weakest}`.")
+                measured = (
+                    f"Measured {datetime.date.today().isoformat()} by `make bench` on this 2-core machine "
+                    f"(Lighthouse {lighthouse_version()}, mobile, simulated throttling); weakest page: "
+                    f"`/{weakest}`."
+                )
                 write_bench_table(table, measured)
 
     if args.json:

@@ -35,19 +35,36 @@ from urllib.parse import urldefrag, urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "hooks"))
 
+from markdown_blocks import mkdocs_yml  # noqa: E402
 from site_facts import jobs, language_roots, torch_version  # noqa: E402 - hooks/ is not a package
 
-from markdown_blocks import mkdocs_yml  # noqa: E402
-
 WORDS = {
-    "zh": {"edition": "PDF 版", "contents": "目录", "torch": "页面上的输出来自 torch {version}（CPU）",
-           "built": "由提交 {commit} 构建于 {date}", "page": "第 {n} 页"},
-    "en": {"edition": "PDF edition", "contents": "Contents", "torch": "The outputs shown come from torch {version} (CPU)",
-           "built": "Built from commit {commit} on {date}", "page": "page {n}"},
+    "zh": {
+        "edition": "PDF 版",
+        "contents": "目录",
+        "torch": "页面上的输出来自 torch {version}（CPU）",
+        "built": "由提交 {commit} 构建于 {date}",
+        "page": "第 {n} 页",
+    },
+    "en": {
+        "edition": "PDF edition",
+        "contents": "Contents",
+        "torch": "The outputs shown come from torch {version} (CPU)",
+        "built": "Built from commit {commit} on {date}",
+        "page": "page {n}",
+    },
 }
 PAGE = {"format": "A4", "margin": {"top": "16mm", "bottom": "20mm", "left": "15mm", "right": "15mm"}}
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # Run in each page before printing: open every folded block, load every image now (the site
 # loads them lazily), and report code lines wider than their box (print media is already on).
@@ -92,16 +109,19 @@ def read_language(config_file: Path, root: str, facts: dict) -> tuple[dict, list
     # build itself (scripts/build_site.py) is where the configuration's warnings are read.
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
     config = load_config(str(config_file))
-    settings = {"site_name": config.site_name, "site_url": config.site_url,
-                "copyright": (config.copyright or "").replace("{torch_version}", facts["torch"]),
-                "repo_name": config.repo_name or ""}
+    settings = {
+        "site_name": config.site_name,
+        "site_url": config.site_url,
+        "copyright": (config.copyright or "").replace("{torch_version}", facts["torch"]),
+        "repo_name": config.repo_name or "",
+    }
     pages: list[tuple[str, str]] = []
 
     def walk(items, section):
         for item in items:
             if isinstance(item, str):
                 item = {"": item}
-            (title, value), = item.items()
+            ((title, value),) = item.items()
             if isinstance(value, list):
                 walk(value, title)
             else:
@@ -132,7 +152,9 @@ def print_chapter(browser, base: str, language: str, chapter: Chapter) -> None:
         page.emulate_media(media="print", color_scheme="light")
         found = page.evaluate(PREPARE)
         if found["wide"]:
-            raise PrintError(f"{language}: {chapter.url}: a code line is wider than the printed page: {found['wide'][0]!r}")
+            raise PrintError(
+                f"{language}: {chapter.url}: a code line is wider than the printed page: {found['wide'][0]!r}"
+            )
         chapter.title = found["title"]
         chapter.pdf = page.pdf(**PAGE, print_background=True, outline=True, tagged=True)
     finally:
@@ -143,7 +165,9 @@ def print_html(browser, markup: str) -> bytes:
     page = browser.new_page(color_scheme="light")
     try:
         page.set_content(markup, wait_until="load")
-        return page.pdf(format="A4", margin={"top": "0", "bottom": "0", "left": "0", "right": "0"}, print_background=True)
+        return page.pdf(
+            format="A4", margin={"top": "0", "bottom": "0", "left": "0", "right": "0"}, print_background=True
+        )
     finally:
         page.close()
 
@@ -163,12 +187,14 @@ body { margin: 0; font-family: "Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", s
 
 def cover_html(language: str, config: dict, facts: dict) -> str:
     words = WORDS[language]
-    return (f'<html lang="{language}"><head><meta charset="utf-8">{STYLE}</head><body><div class="sheet cover">'
-            f"<h1>{html.escape(config['site_name'])}</h1><p>{words['edition']}</p>"
-            f"<p>{html.escape(config['site_url'])}</p>"
-            f"<p>{html.escape(words['torch'].format(version=facts['torch']))}</p>"
-            f"<p>{html.escape(config['copyright'])}</p>"
-            f"<p>{html.escape(words['built'].format(commit=facts['commit'], date=facts['date']))}</p></div></body></html>")
+    return (
+        f'<html lang="{language}"><head><meta charset="utf-8">{STYLE}</head><body><div class="sheet cover">'
+        f"<h1>{html.escape(config['site_name'])}</h1><p>{words['edition']}</p>"
+        f"<p>{html.escape(config['site_url'])}</p>"
+        f"<p>{html.escape(words['torch'].format(version=facts['torch']))}</p>"
+        f"<p>{html.escape(config['copyright'])}</p>"
+        f"<p>{html.escape(words['built'].format(commit=facts['commit'], date=facts['date']))}</p></div></body></html>"
+    )
 
 
 def toc_html(language: str, chapters: list[Chapter], base: str, numbered: bool) -> str:
@@ -179,10 +205,14 @@ def toc_html(language: str, chapters: list[Chapter], base: str, numbered: bool) 
             if section:
                 rows.append(f"<h2>{html.escape(section)}</h2>")
         number = chapter.start + 1 if numbered else "00"
-        rows.append(f'<a href="{base}{chapter.url}"><span>{html.escape(chapter.title)}</span>'
-                    f'<span class="dots"></span><span>{number}</span></a>')
-    return (f'<html lang="{language}"><head><meta charset="utf-8">{STYLE}</head><body><div class="sheet toc">'
-            f"<h1>{WORDS[language]['contents']}</h1>{''.join(rows)}</div></body></html>")
+        rows.append(
+            f'<a href="{base}{chapter.url}"><span>{html.escape(chapter.title)}</span>'
+            f'<span class="dots"></span><span>{number}</span></a>'
+        )
+    return (
+        f'<html lang="{language}"><head><meta charset="utf-8">{STYLE}</head><body><div class="sheet toc">'
+        f"<h1>{WORDS[language]['contents']}</h1>{''.join(rows)}</div></body></html>"
+    )
 
 
 def footer_html(language: str, footers: list[str]) -> str:
@@ -220,8 +250,11 @@ def bind(language: str, config: dict, facts: dict, chapters: list[Chapter], base
         for name, destination in reader.named_destinations.items():
             chapter.anchors[name.lstrip("/")] = chapter.start + reader.get_destination_page_number(destination)
         top = reader.outline[1] if len(reader.outline) > 1 and isinstance(reader.outline[1], list) else []
-        chapter.sections = [(item.title, chapter.start + reader.get_destination_page_number(item))
-                            for item in top if not isinstance(item, list)]
+        chapter.sections = [
+            (item.title, chapter.start + reader.get_destination_page_number(item))
+            for item in top
+            if not isinstance(item, list)
+        ]
         writer.append(reader, import_outline=False)
     # The running footer: the chapter's title and the page's number, one overlay page per page.
     footers = []
@@ -247,26 +280,41 @@ def bind(language: str, config: dict, facts: dict, chapters: list[Chapter], base
             action = annotation.get("/A")
             target = None
             if action is not None and action.get("/S") == "/URI" and str(action["/URI"]).startswith(base):
-                path, anchor = urldefrag(str(action["/URI"])[len(base):])
+                path, anchor = urldefrag(str(action["/URI"])[len(base) :])
                 chapter = by_url.get(urlparse(path).path)
                 if chapter is not None:
                     target = chapter.anchors.get(anchor, chapter.start)
                 else:  # a file of the site that is not a page of the book: its published address
-                    action[NameObject("/URI")] = TextStringObject(config["public_root"] + str(action["/URI"])[len(base):].lstrip("/"))
+                    action[NameObject("/URI")] = TextStringObject(
+                        config["public_root"] + str(action["/URI"])[len(base) :].lstrip("/")
+                    )
             elif "/Dest" in annotation and index in here:  # a link to a heading of the same page
                 name = str(annotation["/Dest"]).lstrip("/")
                 target = here[index].anchors.get(name, here[index].start)
             if target is not None:
                 annotation[NameObject("/Dest")] = ArrayObject(
-                    [writer.pages[target].indirect_reference, NameObject("/XYZ"), NullObject(), NullObject(), NullObject()])
+                    [
+                        writer.pages[target].indirect_reference,
+                        NameObject("/XYZ"),
+                        NullObject(),
+                        NullObject(),
+                        NullObject(),
+                    ]
+                )
                 if "/A" in annotation:
                     del annotation["/A"]
     for chapter in chapters:
         parent = writer.add_outline_item(title=chapter.title, page_number=chapter.start)
         for title, page_index in chapter.sections:
             writer.add_outline_item(title=title, page_number=page_index, parent=parent)
-    writer.add_metadata({"/Title": config["site_name"], "/Author": config.get("repo_name", ""),
-                         "/Subject": WORDS[language]["edition"], "/Lang": language})
+    writer.add_metadata(
+        {
+            "/Title": config["site_name"],
+            "/Author": config.get("repo_name", ""),
+            "/Subject": WORDS[language]["edition"],
+            "/Lang": language,
+        }
+    )
     writer.page_mode = "/UseOutlines"
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     out = io.BytesIO()
@@ -276,9 +324,14 @@ def bind(language: str, config: dict, facts: dict, chapters: list[Chapter], base
 
 def facts_of_the_build() -> dict:
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or time.time())
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    return {"torch": torch_version(), "commit": commit or "unknown",
-            "date": datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).date().isoformat()}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "torch": torch_version(),
+        "commit": commit or "unknown",
+        "date": datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).date().isoformat(),
+    }
 
 
 def language_config(language: str, default: str) -> Path:
@@ -315,17 +368,28 @@ def build_pdf(site: Path, languages: list[str] | None = None, out_dir: Path | No
     roots = language_roots(mkdocs_yml()["extra"]["alternate"])
     default = next(iter(roots))
     facts = facts_of_the_build()
-    wanted = {language: read_language(language_config(language, default), roots[language], facts)
-              for language in languages or list(roots)}
+    wanted = {
+        language: read_language(language_config(language, default), roots[language], facts)
+        for language in languages or list(roots)
+    }
     public_root = read_language(language_config(default, default), "", facts)[0]["site_url"]
     for settings, _ in wanted.values():
         settings["public_root"] = public_root  # the published site's root, every language below it
     server, base = serve(site)
     try:
         with ThreadPoolExecutor(max_workers=jobs()) as pool:  # languages printed at once
-            books = {language: pool.submit(build_book, base, language, settings, pages, facts,
-                                          out_dir if out_dir is not None else site / roots[language] / "pdf")
-                    for language, (settings, pages) in wanted.items()}
+            books = {
+                language: pool.submit(
+                    build_book,
+                    base,
+                    language,
+                    settings,
+                    pages,
+                    facts,
+                    out_dir if out_dir is not None else site / roots[language] / "pdf",
+                )
+                for language, (settings, pages) in wanted.items()
+            }
             return {language: book.result() for language, book in books.items()}
     finally:
         server.shutdown()

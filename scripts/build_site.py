@@ -34,8 +34,10 @@ EXECUTED_LAB = re.compile(r"Cache miss, writing: (?P<path>\S+)")
 # Lines a writer does not need: MkDocs' and mkdocs-jupyter's progress, jieba loading its
 # dictionary, and a warning every Jupyter kernel prints on start about its local TCP connection
 # (it listens on 127.0.0.1 only).
-QUIET = re.compile(r"^(INFO|DEBUG)\b|^\s*$|Kernel is running over TCP without encryption"
-                   r"|^(Building prefix dict|Loading model|Prefix dict has been built)")
+QUIET = re.compile(
+    r"^(INFO|DEBUG)\b|^\s*$|Kernel is running over TCP without encryption"
+    r"|^(Building prefix dict|Loading model|Prefix dict has been built)"
+)
 
 
 def config_file(language: str, default: str) -> Path:
@@ -59,27 +61,47 @@ def build(site: Path, wanted: list[str] | None = None, extra_args: tuple[str, ..
     wanted = wanted or list(roots)
     unknown = sorted(set(wanted) - set(roots))
     if unknown:
-        print(f"build_site: unknown language {unknown}; mkdocs.yml's extra.alternate has {list(roots)}", file=sys.stderr)
+        print(
+            f"build_site: unknown language {unknown}; mkdocs.yml's extra.alternate has {list(roots)}", file=sys.stderr
+        )
         return 2
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    env.setdefault("SOURCE_DATE_EPOCH", subprocess.run(
-        ["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True).stdout.strip() or "0")
+    env.setdefault(
+        "SOURCE_DATE_EPOCH",
+        subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        or "0",
+    )
     site = site.resolve()
     started = time.monotonic()
     running = {}
     for language in wanted:
         staging = site.with_name(f".{site.name}.{language}.building")
         shutil.rmtree(staging, ignore_errors=True)
-        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file(language, default)),
-                   "--site-dir", str(staging), *extra_args]
-        running[language] = (staging, subprocess.Popen(command, cwd=ROOT, env=env, text=True,
-                                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+        command = [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(config_file(language, default)),
+            "--site-dir",
+            str(staging),
+            *extra_args,
+        ]
+        running[language] = (
+            staging,
+            subprocess.Popen(command, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
+        )
     failed = []
     for language, (staging, process) in running.items():
         log, _ = process.communicate()
         if process.returncode != 0:
             failed.append(language)
-            print(f"build_site: the {language} build ({config_file(language, default).name}) failed:\n{log}", file=sys.stderr)
+            print(
+                f"build_site: the {language} build ({config_file(language, default).name}) failed:\n{log}",
+                file=sys.stderr,
+            )
         else:
             print("\n".join(summary(language, log, time.monotonic() - started)))
     if failed:

@@ -87,8 +87,17 @@ def environment(entry: dict, index_url: str | None) -> Path:
     upgrade = ["--upgrade"] if entry["torch"] == "newest" else []
     print(f"installing into {venv.relative_to(ROOT)}: {' '.join(wanted)}", flush=True)
     subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         *upgrade, *index, *wanted],
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            *upgrade,
+            *index,
+            *wanted,
+        ],
         check=True,
     )
     stamp.write_text("\n".join(wanted) + "\n", encoding="utf-8")
@@ -100,7 +109,9 @@ def record(venv: Path) -> dict:
     python = str(venv / "bin" / "python")
     facts = subprocess.run(
         [python, "-c", "import platform, torch; print(torch.__version__); print(platform.python_version())"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     with tempfile.TemporaryDirectory() as scratch:
         target = Path(scratch) / "records.json"
@@ -108,7 +119,9 @@ def record(venv: Path) -> dict:
         env = {**os.environ, "MPLBACKEND": "Agg", "MPLCONFIGDIR": scratch}
         subprocess.run(
             [python, "-m", "pytest", "docs", "-q", "-p", "no:cacheprovider", f"--record-versions={target}"],
-            cwd=ROOT, env=env, check=True,
+            cwd=ROOT,
+            env=env,
+            check=True,
         )
         pages = json.loads(target.read_text(encoding="utf-8"))
     return {
@@ -162,7 +175,11 @@ def main() -> int:
             raise SystemExit(f"not in {LIST.relative_to(ROOT)}: {', '.join(args.only)}")
     else:
         # A release whose Python this machine lacks is left to the workflow (.github/workflows/versions.yml).
-        entries = [e for e in entries if interpreter(e["python"]) or print(f"skipped torch {e['torch']}: no Python {e['python']}")]
+        entries = [
+            e
+            for e in entries
+            if interpreter(e["python"]) or print(f"skipped torch {e['torch']}: no Python {e['python']}")
+        ]
 
     problems: list[str] = []
     for entry in entries:
@@ -194,14 +211,16 @@ def dump(data: dict) -> str:
     out = ['{\n "versions": {']
     for i, (release, run) in enumerate(data["versions"].items()):
         facts = {k: v for k, v in run.items() if k != "pages"}
-        out.append(f' {json.dumps(release)}: {{')
-        out += [f'  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},' for k, v in facts.items()]
+        out.append(f" {json.dumps(release)}: {{")
+        out += [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}," for k, v in facts.items()]
         out.append('  "pages": {')
         pages = sorted(run["pages"].items())
         for j, (page, records) in enumerate(pages):
-            out.append(f'   {json.dumps(page)}: [')
-            out += [f'    {json.dumps(r, ensure_ascii=False, sort_keys=True)}' + ("," if k < len(records) - 1 else "")
-                    for k, r in enumerate(records)]
+            out.append(f"   {json.dumps(page)}: [")
+            out += [
+                f"    {json.dumps(r, ensure_ascii=False, sort_keys=True)}" + ("," if k < len(records) - 1 else "")
+                for k, r in enumerate(records)
+            ]
             out.append("   ]" + ("," if j < len(pages) - 1 else ""))
         out.append("  }")
         out.append(" }" + ("," if i < len(data["versions"]) - 1 else ""))

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from markdown_blocks import ROOT
 from parallel import shared_folder
 from site_build import build

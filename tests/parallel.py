@@ -36,7 +36,8 @@ OWN_PROCESS = ("tests/browser/test_pdf.py",)
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", f"{ALONE}: runs while no other test runs (under pytest -n): it measures how pages behave over time")
+        "markers", f"{ALONE}: runs while no other test runs (under pytest -n): it measures how pages behave over time"
+    )
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist; without it, never called

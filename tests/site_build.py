@@ -12,5 +12,7 @@ from markdown_blocks import ROOT
 def build(site: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "build_site.py"), "--site-dir", str(site)],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )

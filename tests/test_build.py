@@ -11,7 +11,6 @@ import subprocess
 from urllib.parse import quote
 
 import pytest
-
 from markdown_blocks import ROOT, mkdocs_yml
 from site_build import build
 from site_scan import foreign_loads
@@ -111,8 +110,10 @@ def test_search_index_splits_chinese_into_words(site):
 
 
 def test_each_language_has_its_own_search_index(site):
-    indexes = {root: json.loads((site / root / "search" / "search_index.json").read_text(encoding="utf-8"))
-               for root in ("", "en/")}
+    indexes = {
+        root: json.loads((site / root / "search" / "search_index.json").read_text(encoding="utf-8"))
+        for root in ("", "en/")
+    }
     # Each index names its pages below its own build's root.
     chinese, english = ({root + doc["location"].split("#")[0] for doc in indexes[root]["docs"]} for root in ("", "en/"))
     pages = {p.parent.relative_to(site).as_posix() + "/" for p in site.rglob("index.html")} - {"./"}
@@ -123,8 +124,12 @@ def test_each_language_has_its_own_search_index(site):
 
 def test_sitemap_date_comes_from_the_last_commit(site):
     # The build dates its pages by SOURCE_DATE_EPOCH, the last commit's time, not today's date.
-    epoch = os.environ.get("SOURCE_DATE_EPOCH") or subprocess.run(
-        ["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    epoch = (
+        os.environ.get("SOURCE_DATE_EPOCH")
+        or subprocess.run(
+            ["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
     last_commit = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).strftime("%Y-%m-%d")
     for sitemap in (site / "sitemap.xml", site / "en" / "sitemap.xml"):
         dates = set(re.findall(r"<lastmod>([^<]+)</lastmod>", sitemap.read_text(encoding="utf-8")))

@@ -21,9 +21,8 @@ import re
 from pathlib import Path
 
 import pytest
-from pytest_codeblocks import extract_from_buffer
-
 from markdown_blocks import chains_of, parse_blocks
+from pytest_codeblocks import extract_from_buffer
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "docs").rglob("*.md"))
@@ -61,12 +60,20 @@ def as_the_plugin_reads(block) -> str:
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT / "docs").as_posix())
 def test_the_plugin_reads_each_block_and_its_output_as_we_do(page):
     lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
-    theirs = [b for b in extract_from_buffer(io.StringIO(blanked(lines, lambda _, line: not CONT.match(line))))
-              if b.syntax == "python"]
+    theirs = [
+        b
+        for b in extract_from_buffer(io.StringIO(blanked(lines, lambda _, line: not CONT.match(line))))
+        if b.syntax == "python"
+    ]
     ours = parse_blocks(page)
-    assert [(b.lineno, b.code, b.expected_output) for b in theirs] == \
-        [(b.lineno, as_the_plugin_reads(b), b.expected and (drops_empty_lines(b.expected.body) if b.indent else b.expected.body))
-         for b in ours]
+    assert [(b.lineno, b.code, b.expected_output) for b in theirs] == [
+        (
+            b.lineno,
+            as_the_plugin_reads(b),
+            b.expected and (drops_empty_lines(b.expected.body) if b.indent else b.expected.body),
+        )
+        for b in ours
+    ]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT / "docs").as_posix())
@@ -74,16 +81,20 @@ def test_the_plugin_joins_each_chain_as_we_do(page):
     lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
     theirs = [b for b in extract_from_buffer(io.StringIO(without_outputs(lines))) if b.syntax == "python"]
     ours = chains_of(parse_blocks(page))
-    assert [(b.lineno, b.code) for b in theirs] == \
-        [(chain.blocks[0].lineno, "".join(as_the_plugin_reads(b) for b in chain.blocks)) for chain in ours]
+    assert [(b.lineno, b.code) for b in theirs] == [
+        (chain.blocks[0].lineno, "".join(as_the_plugin_reads(b) for b in chain.blocks)) for chain in ours
+    ]
 
 
 def test_the_comparison_sees_a_marker_the_plugin_would_read_otherwise(tmp_path):
     # A `cont` with a non-Python fence between the two blocks: we continue the Python block before
     # it, the plugin the fence (its code would run with the shell text in it).
     page = tmp_path / "page.md"
-    page.write_text("```python\na = 1\n```\n\n```text\nnot code\n```\n\n<!--pytest-codeblocks:cont-->\n\n"
-                    "```python\nprint(a)\n```\n", encoding="utf-8")
+    page.write_text(
+        "```python\na = 1\n```\n\n```text\nnot code\n```\n\n<!--pytest-codeblocks:cont-->\n\n"
+        "```python\nprint(a)\n```\n",
+        encoding="utf-8",
+    )
     lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
     theirs = [b for b in extract_from_buffer(io.StringIO(without_outputs(lines))) if b.syntax == "python"]
     ours = chains_of(parse_blocks(page))

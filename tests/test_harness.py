@@ -8,7 +8,6 @@ import shutil
 import textwrap
 
 import pytest
-
 from markdown_blocks import ROOT
 
 FENCE = "```"
@@ -45,21 +44,26 @@ def test_a_changed_digit_in_a_real_page_fails_naming_the_page(project):
 
 
 def test_an_unexpected_error_shows_a_traceback_into_the_page(project):
-    page(project, """
+    page(
+        project,
+        """
         # Page
 
         ~~~python
         value = 1
         value.missing()
         ~~~
-        """)
+        """,
+    )
     result = run(project)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*docs/page.zh.md:4: the block raised*", '*page.zh.md", line 6*', "AttributeError:*"])
 
 
 def test_raises_marker_needs_that_exact_type(project):
-    page(project, """
+    page(
+        project,
+        """
         <!-- raises: ValueError -->
 
         ~~~python
@@ -71,14 +75,19 @@ def test_raises_marker_needs_that_exact_type(project):
         ~~~python
         x = 1
         ~~~
-        """)
+        """,
+    )
     result = run(project)
     result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines(["*expected ValueError, got KeyError*", "*expected ValueError, but nothing was raised*"])
+    result.stdout.fnmatch_lines(
+        ["*expected ValueError, got KeyError*", "*expected ValueError, but nothing was raised*"]
+    )
 
 
 def test_raised_message_is_checked_through_the_output(project):
-    page(project, """
+    page(
+        project,
+        """
         <!-- raises: ValueError -->
 
         ~~~python
@@ -90,25 +99,31 @@ def test_raised_message_is_checked_through_the_output(project):
         ~~~text
         ValueError: a reworded message
         ~~~
-        """)
+        """,
+    )
     result = run(project)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*ValueError: the real message*"])
 
 
 def test_printing_without_showing_the_output_fails(project):
-    page(project, """
+    page(
+        project,
+        """
         ~~~python
         print("hidden")
         ~~~
-        """)
+        """,
+    )
     result = run(project)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*prints output that the page does not show*"])
 
 
 def test_global_torch_state_does_not_leak_between_chains(project):
-    page(project, """
+    page(
+        project,
+        """
         ~~~python
         import torch
         torch.set_grad_enabled(False)
@@ -125,12 +140,15 @@ def test_global_torch_state_does_not_leak_between_chains(project):
         ~~~text
         True torch.float32
         ~~~
-        """)
+        """,
+    )
     run(project).assert_outcomes(passed=2)
 
 
 def test_cont_shares_globals_and_each_block_has_its_own_output(project):
-    page(project, """
+    page(
+        project,
+        """
         ~~~python
         x = 2
         print(x)
@@ -153,12 +171,15 @@ def test_cont_shares_globals_and_each_block_has_its_own_output(project):
         ~~~text
         20
         ~~~
-        """)
+        """,
+    )
     run(project).assert_outcomes(passed=1)
 
 
 def test_warnings_are_part_of_the_output(project):
-    page(project, """
+    page(
+        project,
+        """
         ~~~python
         import warnings
         warnings.warn("careful")
@@ -169,7 +190,8 @@ def test_warnings_are_part_of_the_output(project):
         ~~~text
         UserWarning: careful
         ~~~
-        """)
+        """,
+    )
     run(project).assert_outcomes(passed=1)
 
 
@@ -177,7 +199,9 @@ def test_includes_are_expanded_and_a_missing_one_fails_naming_the_file(project):
     (project.path / "snippets" / "demo.py").write_text(
         "# --8<-- [start:double]\nprint(21 * 2)\n# --8<-- [end:double]\n"
     )
-    page(project, """
+    page(
+        project,
+        """
         ~~~python
         --8<-- "snippets/demo.py:double"
         ~~~
@@ -191,41 +215,50 @@ def test_includes_are_expanded_and_a_missing_one_fails_naming_the_file(project):
         ~~~python
         --8<-- "snippets/nowhere.py"
         ~~~
-        """)
+        """,
+    )
     result = run(project)
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*snippets/nowhere.py*"])
 
 
 def test_a_skip_needs_a_reason(project):
-    page(project, """
+    page(
+        project,
+        """
         <!--pytest.mark.skip-->
 
         ~~~python
         print(1)
         ~~~
-        """)
+        """,
+    )
     result = run(project)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*a skip must say why*"])
 
 
 def test_a_skip_with_a_reason_is_reported_with_it(project):
-    page(project, """
+    page(
+        project,
+        """
         <!--pytest.mark.skip(reason="never returns: shown, not run")-->
 
         ~~~python
         while True:
             pass
         ~~~
-        """)
+        """,
+    )
     result = run(project, "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*never returns: shown, not run*"])
 
 
 def test_update_outputs_rewrites_and_adds_outputs(project):
-    path = page(project, """
+    path = page(
+        project,
+        """
         ~~~python
         print("new")
         ~~~
@@ -241,17 +274,23 @@ def test_update_outputs_rewrites_and_adds_outputs(project):
             ~~~python
             print("indented")
             ~~~
-        """)
+        """,
+    )
     run(project, "--update-outputs").assert_outcomes(passed=2)
     text = path.read_text(encoding="utf-8")
     assert "~~~text\nnew\n~~~".replace("~~~", FENCE) in text
-    assert "    <!--pytest-codeblocks:expected-output-->\n\n    ~~~text\n    indented\n    ~~~".replace("~~~", FENCE) in text
+    assert (
+        "    <!--pytest-codeblocks:expected-output-->\n\n    ~~~text\n    indented\n    ~~~".replace("~~~", FENCE)
+        in text
+    )
     run(project).assert_outcomes(passed=2)
 
 
 def test_a_build_path_at_the_end_of_a_warning_is_shown_as_an_ellipsis(project):
     # torch ends some warnings with the C++ file and line that raised them: they change with every build.
-    page(project, """
+    page(
+        project,
+        """
         ~~~python
         import warnings
         warnings.warn("Its .grad is None. (Triggered internally at /__w/pytorch/build/aten/TensorBody.h:493.)")
@@ -273,14 +312,17 @@ def test_a_build_path_at_the_end_of_a_warning_is_shown_as_an_ellipsis(project):
         ~~~text
         UserWarning: Its .grad is None. (Triggered internally at …)
         ~~~
-        """)
+        """,
+    )
     result = run(project)
     result.assert_outcomes(passed=1, failed=1)  # the message itself is still compared exactly
     result.stdout.fnmatch_lines(["*UserWarning: A reworded message. (Triggered internally at …)*"])
 
 
 def test_record_versions_notes_every_block_and_fails_none(project):
-    page(project, """
+    page(
+        project,
+        """
         ~~~python
         print("same")
         ~~~
@@ -320,7 +362,8 @@ def test_record_versions_notes_every_block_and_fails_none(project):
         ~~~python
         x = 1
         ~~~
-        """)
+        """,
+    )
     target = project.path / "records.json"
     run(project, f"--record-versions={target}").assert_outcomes(passed=2)
     records = json.loads(target.read_text(encoding="utf-8"))
@@ -339,7 +382,9 @@ def test_a_library_deprecation_is_hidden_but_the_pages_own_is_shown(project):
     (project.path / "snippets" / "library.py").write_text(
         "import warnings\n\ndef old():\n    warnings.warn('old is deprecated', FutureWarning)\n"
     )
-    page(project, """
+    page(
+        project,
+        """
         ~~~python
         import sys
         sys.path.insert(0, "snippets")
@@ -354,19 +399,23 @@ def test_a_library_deprecation_is_hidden_but_the_pages_own_is_shown(project):
         ~~~text
         FutureWarning: this page's own
         ~~~
-        """)
+        """,
+    )
     run(project).assert_outcomes(passed=1)
 
 
 @pytest.mark.parametrize("option", ["--update-outputs", "--record-versions=versions.json"])
 def test_options_that_write_files_refuse_two_processes(project, option):
-    page(project, """
+    page(
+        project,
+        """
         # Page
 
         ~~~python
         print(1)
         ~~~
-        """)
+        """,
+    )
     result = run(project, option, "-n", "2")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{option.split('=')[0]} writes files from one process: run it without -n*"])

@@ -13,23 +13,22 @@ import textwrap
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import chapter_notebooks
 import nbformat
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
+from markdown_blocks import ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-
-import chapter_notebooks
-from markdown_blocks import ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
-from site_facts import jobs
 from notebook_pages import CHAPTER_NAMES, CHAPTERS, DOCS, LABS, SITE, code_without_comments, notebook_of
+from site_facts import jobs
 
 # --------------------------------------------------------------------------------------------------
 # The converter, on a small page that uses every construct.
 
 PAGE = textwrap.dedent(
-    '''\
+    """\
     ---
     description: a page
     ---
@@ -89,7 +88,7 @@ PAGE = textwrap.dedent(
         ```python
         --8<-- "snippets/exercises/chain_rule.py:function"
         ```
-    '''
+    """
 )
 
 
@@ -214,7 +213,9 @@ def test_kernel_is_this_python():
 def run(notebook: nbformat.NotebookNode, cwd: Path) -> str | None:
     """Run every cell in order; describe the first unexpected error, or return None."""
     km = kernel_manager()
-    client = NotebookClient(notebook, km=km, timeout=300, allow_errors=False, resources={"metadata": {"path": str(cwd)}})
+    client = NotebookClient(
+        notebook, km=km, timeout=300, allow_errors=False, resources={"metadata": {"path": str(cwd)}}
+    )
     try:
         with client.setup_kernel():
             for index, cell in enumerate(notebook.cells):
@@ -272,4 +273,3 @@ def test_an_unexpected_error_names_the_cell(tmp_path):
 
 # --------------------------------------------------------------------------------------------------
 # The lab sources.
-

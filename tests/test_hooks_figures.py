@@ -3,10 +3,9 @@
 import textwrap
 from pathlib import Path
 
+import figures
 import pytest
 from mkdocs.exceptions import PluginError
-
-import figures
 
 SCRIPT = textwrap.dedent(
     """
@@ -61,8 +60,11 @@ def test_changing_a_shared_helper_invalidates_every_figure(tree):
 def test_scripts_import_the_shared_helpers_without_touching_sys_path(tree):
     snippets, cache = tree
     (snippets / "figure_style.py").write_text("COLOUR = 'from the helper'\n")
-    (snippets / "topic" / "fig_demo.py").write_text(SCRIPT.format(colour="{figure_style.COLOUR}").replace(
-        "import sys", "import sys, figure_style").replace('write_text("<svg>', 'write_text(f"<svg>'))
+    (snippets / "topic" / "fig_demo.py").write_text(
+        SCRIPT.format(colour="{figure_style.COLOUR}")
+        .replace("import sys", "import sys, figure_style")
+        .replace('write_text("<svg>', 'write_text(f"<svg>')
+    )
     assert figures.build_figures(snippets, cache)["demo.light.svg"].read_text() == "<svg>from the helper</svg>"
 
 
@@ -135,7 +137,8 @@ def test_figures_on_a_page_get_their_size_and_load_lazily(tmp_path):
     html = '<p><img alt="a curve" src="../figures/demo.light.svg#only-light" /></p>'
     assert figures.sized_and_lazy(html, {"demo.light.svg": tmp_path / "demo.light.svg"}) == (
         '<p><img alt="a curve" src="../figures/demo.light.svg#only-light" width="400" height="201"'
-        ' loading="lazy" decoding="async" /></p>')
+        ' loading="lazy" decoding="async" /></p>'
+    )
 
 
 def test_other_images_and_figures_not_drawn_are_left_alone(tmp_path):
@@ -146,4 +149,6 @@ def test_other_images_and_figures_not_drawn_are_left_alone(tmp_path):
 def test_a_figure_without_a_size_in_points_stops_the_build(tmp_path):
     (tmp_path / "demo.light.svg").write_text('<svg viewBox="0 0 300 150"></svg>')
     with pytest.raises(PluginError, match="demo.light.svg has no width and height"):
-        figures.sized_and_lazy('<img alt="" src="figures/demo.light.svg" />', {"demo.light.svg": tmp_path / "demo.light.svg"})
+        figures.sized_and_lazy(
+            '<img alt="" src="figures/demo.light.svg" />', {"demo.light.svg": tmp_path / "demo.light.svg"}
+        )

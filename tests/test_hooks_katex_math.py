@@ -1,8 +1,6 @@
 """hooks/katex_math.py: LaTeX becomes MathML at build time, by one KaTeX process."""
 
 import pytest
-from mkdocs.exceptions import PluginError
-
 from katex_math import render_math
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 
+import lab_pages
 import nbformat
 import pytest
 from mkdocs.exceptions import PluginError
-
-import lab_pages
 from notebook_pages import DOCS, LAB_NAMES, LABS, SITE, code_without_comments
 
 
@@ -31,16 +30,24 @@ def test_lab_translations_match(name):
     zh, en = (nbformat.read(DOCS / lang / "labs" / f"{name}.ipynb", as_version=4) for lang in ("zh", "en"))
     code = [[code_without_comments(c.source) for c in nb.cells if c.cell_type == "code"] for nb in (zh, en)]
     assert code[0] == code[1]
-    anchors = [[m.group("id") for c in nb.cells if c.cell_type == "markdown" for m in HEADING.finditer(c.source)] for nb in (zh, en)]
+    anchors = [
+        [m.group("id") for c in nb.cells if c.cell_type == "markdown" for m in HEADING.finditer(c.source)]
+        for nb in (zh, en)
+    ]
     assert anchors[0] == anchors[1] and anchors[0]
     for nb in (zh, en):
-        headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines() if re.match(r"#{2,6} ", line)]
+        headings = [
+            line
+            for c in nb.cells
+            if c.cell_type == "markdown"
+            for line in c.source.splitlines()
+            if re.match(r"#{2,6} ", line)
+        ]
         assert len(headings) == len(anchors[0]), "every heading below the title carries <a id=...></a>"
 
 
 # --------------------------------------------------------------------------------------------------
 # The hook's build-time pieces, without a build.
-
 
 
 def test_lab_html_is_made_light_with_mathml_and_anchors():
@@ -62,8 +69,8 @@ def test_lab_html_is_made_light_with_mathml_and_anchors():
     assert '<div class="language-text highlight"><pre><code>1\n</code></pre></div>' in html
 
 
-
-
 def test_html_of_another_shape_stops_the_build_naming_the_lab():
     with pytest.raises(PluginError, match=r"labs/demo\.ipynb: no code cells in the shape"):
-        lab_pages.lab_html("<div class='cell'><pre>print(1)</pre></div>", "labs/demo.ipynb", "labs/demo/", SITE.site_url)
+        lab_pages.lab_html(
+            "<div class='cell'><pre>print(1)</pre></div>", "labs/demo.ipynb", "labs/demo/", SITE.site_url
+        )

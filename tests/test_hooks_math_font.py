@@ -1,10 +1,9 @@
 """hooks/math_variants.py and hooks/math_font.py: styled letters and a small math font."""
 
 from fontTools.ttLib import TTFont
-
+from katex_math import render_math
 from math_font import FONT, characters_in, subset_font, with_italics
 from math_variants import apply_variants, styled_char
-from katex_math import render_math
 
 
 def test_styled_letters_use_unicode_math_alphanumerics():
@@ -27,8 +26,10 @@ def test_normal_variant_is_kept():
 
 
 def test_characters_come_from_the_formula_not_its_tex_annotation():
-    page = ('<p>text ∑</p><math><semantics><mi>y</mi><mo>=</mo>'
-            '<annotation encoding="application/x-tex">\\frac{z}{w}</annotation></semantics></math>')
+    page = (
+        "<p>text ∑</p><math><semantics><mi>y</mi><mo>=</mo>"
+        '<annotation encoding="application/x-tex">\\frac{z}{w}</annotation></semantics></math>'
+    )
     assert characters_in(page) == {"y", "="}
 
 

@@ -7,11 +7,20 @@ import gzip
 import re
 from types import SimpleNamespace
 
-import pytest
-
 import chapter_notebooks
 import notebooks
-from notebook_pages import CHAPTER_NAMES, DOCS, LAB_NAMES, SITE, WITHOUT_CODE, language_of, links_of, notebook_of, page_dir
+import pytest
+from notebook_pages import (
+    CHAPTER_NAMES,
+    DOCS,
+    LAB_NAMES,
+    SITE,
+    WITHOUT_CODE,
+    language_of,
+    links_of,
+    notebook_of,
+    page_dir,
+)
 
 
 def test_each_language_keeps_its_labs_in_a_cache_folder_of_its_own(tmp_path):
@@ -20,13 +29,16 @@ def test_each_language_keeps_its_labs_in_a_cache_folder_of_its_own(tmp_path):
     folders = []
     for language in ("zh", "en"):
         jupyter = SimpleNamespace(config={"cache_dir": ".cache/mkdocs-jupyter"})
-        config = SimpleNamespace(extra={"site_root": SITE.site_url, "language_folders": dict(SITE.roots)},
-                                 repo_url=SITE.repo_url, edit_uri="edit/main/docs/zh/",
-                                 theme={"language": language}, plugins={"mkdocs-jupyter": jupyter})
+        config = SimpleNamespace(
+            extra={"site_root": SITE.site_url, "language_folders": dict(SITE.roots)},
+            repo_url=SITE.repo_url,
+            edit_uri="edit/main/docs/zh/",
+            theme={"language": language},
+            plugins={"mkdocs-jupyter": jupyter},
+        )
         notebooks.on_config(config)
         folders.append(jupyter.config["cache_dir"])
     assert folders[0] != folders[1] and all(folder.startswith("/") for folder in folders)
-
 
 
 @pytest.mark.build

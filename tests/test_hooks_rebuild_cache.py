@@ -4,10 +4,9 @@ import inspect
 from types import SimpleNamespace
 
 import jinja2
+import rebuild_cache
 from material.plugins.search.plugin import SearchIndex
 from mkdocs.structure.toc import get_toc
-
-import rebuild_cache
 
 SEARCH_CONFIG = {"lang": ["zh", "en"], "separator": r"[\s\-]+", "pipeline": ["stemmer"], "fields": {}}
 
@@ -58,7 +57,12 @@ def test_the_same_html_at_another_address_is_indexed_for_that_address():
     add(index, page(html, "basics/"))
     add(index, page(html, "en/basics/"))
     assert parsed == ["basics/", "en/basics/"]
-    assert [entry["location"] for entry in index.entries] == ["basics/", "basics/#leaves", "en/basics/", "en/basics/#leaves"]
+    assert [entry["location"] for entry in index.entries] == [
+        "basics/",
+        "basics/#leaves",
+        "en/basics/",
+        "en/basics/#leaves",
+    ]
 
 
 def test_entries_handed_out_cannot_change_what_is_remembered():

@@ -3,11 +3,10 @@ KaTeX stops when the build ends."""
 
 from types import SimpleNamespace
 
-import pytest
-from mkdocs.exceptions import PluginError
-
 import katex_math
+import pytest
 import render_math
+from mkdocs.exceptions import PluginError
 
 
 def page(path: str) -> SimpleNamespace:
@@ -15,7 +14,9 @@ def page(path: str) -> SimpleNamespace:
 
 
 def test_a_pages_formulas_become_mathml():
-    html = render_math.on_page_content('<p><span class="arithmatex">\\(x^{2}\\)</span></p>', page("basics.md"), None, None)
+    html = render_math.on_page_content(
+        '<p><span class="arithmatex">\\(x^{2}\\)</span></p>', page("basics.md"), None, None
+    )
     assert "<msup>" in html and "arithmatex" not in html
 
 

@@ -5,11 +5,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import run_in_page
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
-
-import run_in_page
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,13 +62,20 @@ def test_a_block_runs_in_the_page_unless_its_code_names_torch_matplotlib_or_nump
 def test_blocks_carry_their_chain_raises_and_checked_output(page):
     blocks = run_in_page.runnable_blocks(page)
     assert [(b["chain"], b["local"], b["raises"]) for b in blocks] == [
-        (0, [], None), (0, ["torch"], None), (0, [], "ZeroDivisionError"), (1, ["matplotlib"], None)]
+        (0, [], None),
+        (0, ["torch"], None),
+        (0, [], "ZeroDivisionError"),
+        (1, ["matplotlib"], None),
+    ]
     assert blocks[0]["expected"] == "torch\n"
 
 
 def html_of(count: int) -> str:
-    return "".join(f'<div class="language-python highlight"><pre><code>{i}</code></pre></div>\n'
-                   f'<div class="language-text highlight"><pre><code>out</code></pre></div>\n' for i in range(count))
+    return "".join(
+        f'<div class="language-python highlight"><pre><code>{i}</code></pre></div>\n'
+        f'<div class="language-text highlight"><pre><code>out</code></pre></div>\n'
+        for i in range(count)
+    )
 
 
 def test_annotate_marks_each_block_and_puts_a_note_before_torch_blocks(page):
@@ -78,7 +84,9 @@ def test_annotate_marks_each_block_and_puts_a_note_before_torch_blocks(page):
     assert html.count('data-run="page"') == 2 and html.count('data-run="local"') == 2
     assert 'data-raises="ZeroDivisionError"' in html
     assert html.count('<p class="run-local">') == 2
-    assert 'needs torch, so it runs only on your own computer: see <a href="../run-yourself/">Run it yourself</a>' in html
+    assert (
+        'needs torch, so it runs only on your own computer: see <a href="../run-yourself/">Run it yourself</a>' in html
+    )
     assert "动手运行" in run_in_page.annotate(html_of(4), blocks, "blocks", "zh", "x", "page.md")
 
 

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from markdown_blocks import ROOT, mkdocs_yml
 from mkdocs.config import load_config
 from mkdocs.exceptions import PluginError
-
-from markdown_blocks import ROOT, mkdocs_yml
 from site_facts import check_language, language_roots, torch_version
 
 ALTERNATE = mkdocs_yml()["extra"]["alternate"]
@@ -56,8 +55,19 @@ def test_every_language_lists_the_same_pages_in_the_same_order(configs):
 
 def test_the_other_languages_change_only_what_is_theirs():
     # INHERIT merges mappings: a key of mkdocs.en.yml outside this list would silently fork the base.
-    own = {"INHERIT", "site_name", "site_description", "site_url", "docs_dir", "site_dir", "edit_uri",
-           "copyright", "theme", "plugins", "nav"}
+    own = {
+        "INHERIT",
+        "site_name",
+        "site_description",
+        "site_url",
+        "docs_dir",
+        "site_dir",
+        "edit_uri",
+        "copyright",
+        "theme",
+        "plugins",
+        "nav",
+    }
     for language in LANGUAGES:
         if language != DEFAULT:
             keys = set(yaml.safe_load(config_path(language).read_text(encoding="utf-8")))
@@ -69,7 +79,10 @@ def test_a_build_whose_address_disagrees_with_its_language_stops():
         check_language("en", "https://example.org/autograd/", ALTERNATE)
     with pytest.raises(PluginError, match="'fr' is not in extra.alternate"):
         check_language("fr", "https://example.org/autograd/fr/", ALTERNATE)
-    assert check_language("en", "https://example.org/autograd/en/", ALTERNATE) == ("en/", "https://example.org/autograd/")
+    assert check_language("en", "https://example.org/autograd/en/", ALTERNATE) == (
+        "en/",
+        "https://example.org/autograd/",
+    )
 
 
 # --- the torch version -----------------------------------------------------------------------------
@@ -85,13 +98,25 @@ def stated_versions(text: str) -> set[str]:
 
 
 def files_that_state_versions() -> list[Path]:
-    return sorted([*ROOT.glob("docs/**/*.md"), *ROOT.glob("docs/**/*.ipynb"), *ROOT.glob("overrides/**/*.html"),
-                   ROOT / "README.md", ROOT / "CONTRIBUTING.md", *ROOT.glob("mkdocs*.yml"), *ROOT.glob("hooks/*.py")])
+    return sorted(
+        [
+            *ROOT.glob("docs/**/*.md"),
+            *ROOT.glob("docs/**/*.ipynb"),
+            *ROOT.glob("overrides/**/*.html"),
+            ROOT / "README.md",
+            ROOT / "CONTRIBUTING.md",
+            *ROOT.glob("mkdocs*.yml"),
+            *ROOT.glob("hooks/*.py"),
+        ]
+    )
 
 
 def test_every_page_template_and_readme_states_the_pinned_torch():
-    wrong = {str(path.relative_to(ROOT)): found - {PIN} for path in files_that_state_versions()
-             if (found := stated_versions(path.read_text(encoding="utf-8"))) - {PIN}}
+    wrong = {
+        str(path.relative_to(ROOT)): found - {PIN}
+        for path in files_that_state_versions()
+        if (found := stated_versions(path.read_text(encoding="utf-8"))) - {PIN}
+    }
     assert wrong == {}, f"requirements.txt pins torch {PIN}"
 
 
@@ -101,6 +126,9 @@ def test_another_version_on_a_page_is_found():
 
 def test_the_footer_takes_the_version_from_the_pin():
     # hooks/site_facts.py fills in {torch_version}; a version typed into a footer would go stale.
-    footers = [mkdocs_yml()["copyright"]] + [yaml.safe_load(config_path(language).read_text(encoding="utf-8"))["copyright"]
-                                             for language in LANGUAGES if language != DEFAULT]
+    footers = [mkdocs_yml()["copyright"]] + [
+        yaml.safe_load(config_path(language).read_text(encoding="utf-8"))["copyright"]
+        for language in LANGUAGES
+        if language != DEFAULT
+    ]
     assert all("{torch_version}" in footer and not STATED.search(footer) for footer in footers), footers

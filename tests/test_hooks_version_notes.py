@@ -9,7 +9,6 @@ import copy
 import re
 
 import pytest
-
 from markdown_blocks import ROOT, parse_blocks
 from site_facts import torch_version
 from version_notes import MARKER, WORDS, chapter, differences, digests_of, load, note_under_blocks, summary

@@ -9,7 +9,6 @@ import shutil
 import textwrap
 
 import pytest
-
 from markdown_blocks import ROOT
 
 # Each test of the scratch project appends {"test", "worker", "start", "end"} to ran.jsonl.
@@ -47,14 +46,16 @@ def ran(project) -> dict[str, dict]:
 
 
 def run(project):
-    return project.runpytest_subprocess("-n", "2", "--dist", "loadfile", "--no-loadscope-reorder",
-                                        "-p", "no:cacheprovider")
+    return project.runpytest_subprocess(
+        "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder", "-p", "no:cacheprovider"
+    )
 
 
 def test_the_browser_tests_share_one_process(project):
     for name in ("first", "second"):
         (project.path / "tests" / "browser" / f"test_{name}.py").write_text(
-            f"def test_browser_{name}():\n    pass\n", encoding="utf-8")
+            f"def test_browser_{name}():\n    pass\n", encoding="utf-8"
+        )
     (project.path / "tests" / "test_other.py").write_text("def test_other():\n    pass\n", encoding="utf-8")
     run(project).assert_outcomes(passed=3)
     where = {test: entry["worker"] for test, entry in ran(project).items()}
@@ -63,8 +64,9 @@ def test_the_browser_tests_share_one_process(project):
 
 
 def test_a_test_marked_alone_runs_while_no_other_test_runs(project):
-    (project.path / "tests" / "test_alone.py").write_text(textwrap.dedent(
-        """
+    (project.path / "tests" / "test_alone.py").write_text(
+        textwrap.dedent(
+            """
         import time
         import pytest
 
@@ -74,16 +76,23 @@ def test_a_test_marked_alone_runs_while_no_other_test_runs(project):
         @pytest.mark.alone
         def test_alone():
             time.sleep(1.0)
-        """), encoding="utf-8")
-    (project.path / "tests" / "test_busy.py").write_text(textwrap.dedent(
         """
+        ),
+        encoding="utf-8",
+    )
+    (project.path / "tests" / "test_busy.py").write_text(
+        textwrap.dedent(
+            """
         import time
         import pytest
 
         @pytest.mark.parametrize("n", range(12))
         def test_busy(n):
             time.sleep(0.2)
-        """), encoding="utf-8")
+        """
+        ),
+        encoding="utf-8",
+    )
     run(project).assert_outcomes(passed=14)
     tests = ran(project)
     alone = tests.pop("test_alone")
@@ -94,6 +103,9 @@ def test_a_test_marked_alone_runs_while_no_other_test_runs(project):
 
 def test_every_test_that_uses_the_built_site_is_left_out_of_the_fast_loop(request):
     # make test-fast runs `-m "not build"`: the site fixture must never be built there.
-    unmarked = [item.nodeid for item in request.session.items
-                if "site" in getattr(item, "fixturenames", ()) and item.get_closest_marker("build") is None]
+    unmarked = [
+        item.nodeid
+        for item in request.session.items
+        if "site" in getattr(item, "fixturenames", ()) and item.get_closest_marker("build") is None
+    ]
     assert unmarked == []

@@ -14,10 +14,8 @@ import io
 import re
 import subprocess
 import tokenize
-from pathlib import Path
 
 import pytest
-
 from markdown_blocks import ROOT
 
 FOLDERS = ("docs", "snippets", "hooks", "tests", "scripts", "overrides", "versions", ".github", ".ci")
@@ -36,7 +34,12 @@ def python_prose(source: str) -> list[tuple[int, str]]:
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type == tokenize.COMMENT:
             found.append((token.start[0], token.string))
-        elif token.type == tokenize.STRING and previous in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.NL):
+        elif token.type == tokenize.STRING and previous in (
+            tokenize.NEWLINE,
+            tokenize.INDENT,
+            tokenize.DEDENT,
+            tokenize.NL,
+        ):
             found.append((token.start[0], token.string))
         if token.type not in (tokenize.COMMENT, tokenize.NL):
             previous = token.type
@@ -59,8 +62,9 @@ def exists(path: str) -> bool:
 
 
 def named_paths(name: str) -> list[tuple[int, str]]:
-    return [(line + text[:m.start()].count("\n"), m.group(1))
-            for line, text in prose_of(name) for m in PATH.finditer(text)]
+    return [
+        (line + text[: m.start()].count("\n"), m.group(1)) for line, text in prose_of(name) for m in PATH.finditer(text)
+    ]
 
 
 SOURCES = [name for name in tracked() if name in GUIDES or name.endswith((".py", *TEXT)) or name == ".ci/run"]
@@ -72,6 +76,9 @@ def test_every_path_a_file_names_exists(name):
 
 
 def test_a_stale_path_in_a_docstring_is_found_and_one_in_code_is_not():
-    found = [m.group(1) for _, text in python_prose('"""See hooks/nowhere.py."""\nx = "hooks/scratch.py"\n')
-             for m in PATH.finditer(text)]
+    found = [
+        m.group(1)
+        for _, text in python_prose('"""See hooks/nowhere.py."""\nx = "hooks/scratch.py"\n')
+        for m in PATH.finditer(text)
+    ]
     assert found == ["hooks/nowhere.py"] and not exists(found[0]) and exists("tests/test_<what>.py")

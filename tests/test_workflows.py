@@ -6,9 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
-
 from markdown_blocks import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -58,8 +56,10 @@ def test_make_build_installs_the_browser_the_pdf_edition_needs_and_prints_it():
     lines = makefile.splitlines()
     build_line = next(line for line in lines if line.startswith("build:"))
     assert " setup " in f"{build_line} "
-    recipe = lines[lines.index(build_line) + 1: lines.index(build_line) + 3]
-    assert any("scripts/build_site.py" in line for line in recipe) and any("scripts/build_pdf.py" in line for line in recipe)
+    recipe = lines[lines.index(build_line) + 1 : lines.index(build_line) + 3]
+    assert any("scripts/build_site.py" in line for line in recipe) and any(
+        "scripts/build_pdf.py" in line for line in recipe
+    )
     serve_line = next(line for line in lines if line.startswith("serve:"))
     assert "setup-build" in serve_line and " setup " not in f"{serve_line} "
     setup_build = next(line for line in lines if line.startswith("setup-build:"))
@@ -90,8 +90,12 @@ def test_actions_are_pinned_by_commit():
 def test_ci_uses_the_current_node_lts_and_torch_from_the_cpu_index():
     ci = load("ci.yml")
     assert "download.pytorch.org/whl/cpu" in ci["env"]["PIP_EXTRA_INDEX_URL"]
-    nodes = {step["with"]["node-version"] for job in ci["jobs"].values() for step in job["steps"]
-             if step.get("uses", "").startswith("actions/setup-node@")}
+    nodes = {
+        step["with"]["node-version"]
+        for job in ci["jobs"].values()
+        for step in job["steps"]
+        if step.get("uses", "").startswith("actions/setup-node@")
+    }
     assert nodes == {"26"}, "Node 26 is the LTS line in November 2026; the README names the versions checked"
 
 
@@ -110,7 +114,9 @@ def test_versions_runs_weekly_and_on_demand_on_the_newest_cpu_torch():
         assert job.get("permissions") == {"contents": "read"}, f"versions.yml:{job_name} reads the code, nothing more"
     newest = [step.get("run", "") for step in workflow["jobs"]["newest"]["steps"]]
     assert any(
-        run.startswith("make versions") and "--newest" in run and "--check" in run
+        run.startswith("make versions")
+        and "--newest" in run
+        and "--check" in run
         and "https://download.pytorch.org/whl/cpu" in run
         for run in newest
     )

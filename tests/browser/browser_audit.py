@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from playwright.sync_api import sync_playwright
-
 from markdown_blocks import mkdocs_yml
+from playwright.sync_api import sync_playwright
 from site_facts import language_roots
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +35,14 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # keeps the tests offline whatever a page asks for: every host but 127.0.0.1 fails to resolve (the
 # request is still seen, and reported as "foreign").
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     # With Chromium's back-forward cache, going back from the English home page to the 404 page it
     # was reached from stayed on the home page for Playwright, and closing the context then waited
@@ -74,6 +79,7 @@ def side_by_side(work, parts: list) -> dict:
     (Playwright's sync API serves only the thread that started it); their dicts merged. Worth it
     where one Chromium keeps one processor busy: the sweep's axe-core runs. (The layout-shift test
     gained nothing from it, 45 s against 46 s, and found a shift that only a busy machine shows.)"""
+
     def in_own_chromium(part):
         with sync_playwright() as playwright:
             browser = launch(playwright)
@@ -118,7 +124,7 @@ def language_of(path: str) -> str:
 
 def counterpart(path: str) -> str:
     """The same page in the other language (pages mirror paths one to one)."""
-    return path[len(FOLDERS[OTHER]):] if language_of(path) == OTHER else FOLDERS[OTHER] + path
+    return path[len(FOLDERS[OTHER]) :] if language_of(path) == OTHER else FOLDERS[OTHER] + path
 
 
 @dataclass
@@ -333,8 +339,7 @@ def toggle_scheme(page, *, click: bool = False) -> str:
         page.locator(toggle).click()
     else:
         page.evaluate("(toggle) => document.querySelector(toggle).click()", toggle)
-    page.wait_for_function(
-        "(before) => document.body.getAttribute('data-md-color-scheme') !== before", arg=before)
+    page.wait_for_function("(before) => document.body.getAttribute('data-md-color-scheme') !== before", arg=before)
     return page.evaluate("document.body.getAttribute('data-md-color-scheme')")
 
 
@@ -354,17 +359,21 @@ def follow(page, url: str) -> None:
     """Go to `url` by clicking a link to it, as a reader does: Material's instant navigation swaps
     the article in without reloading the page (for an address that is in the sitemap)."""
     swaps = page.evaluate("window.__swaps")
-    page.evaluate("""(url) => {
+    page.evaluate(
+        """(url) => {
       const link = Object.assign(document.createElement("a"), {href: url});
       document.body.append(link); link.click(); link.remove();
-    }""", url)
+    }""",
+        url,
+    )
     page.wait_for_function("(swaps) => !(window.__swaps <= swaps) && document.readyState === 'complete'", arg=swaps)
     if page.evaluate("window.__swaps === undefined"):  # a whole new page after all
         load(page, page.url)
 
 
-def audit(page, recorder: Recorder, base: str, path: str, *, accessibility: bool = True,
-          instant: bool = False) -> Findings:
+def audit(
+    page, recorder: Recorder, base: str, path: str, *, accessibility: bool = True, instant: bool = False
+) -> Findings:
     """Open `base + path` (with instant navigation from the page shown, if `instant`); inspect it on
     a desktop screen in the colour scheme it opens in, then in the other one, then on a phone
     screen. `page` comes from `new_context`, which provides axe-core.
@@ -451,7 +460,10 @@ def check_language(state: dict, base: str, path: str) -> list[str]:
     if state["lang"] != language_of(path):
         problems.append(f'<html lang="{state["lang"]}"> on a {language_of(path)} page')
     links = {link["lang"]: link["href"].split("#")[0] for link in state["links"]}
-    expected = {language_of(path): urljoin(base, path), language_of(counterpart(path)): urljoin(base, counterpart(path))}
+    expected = {
+        language_of(path): urljoin(base, path),
+        language_of(counterpart(path)): urljoin(base, counterpart(path)),
+    }
     if links != expected:
         problems.append(f"language links {links}, expected {expected}")
     return problems
@@ -496,11 +508,15 @@ def first_visit_on_a_slow_network(page) -> None:
     devtools = page.context.new_cdp_session(page)
     devtools.send("Network.enable")
     devtools.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    devtools.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": SLOW_NETWORK_LATENCY_MS, "downloadThroughput": -1, "uploadThroughput": -1})
+    devtools.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": SLOW_NETWORK_LATENCY_MS, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
 
 
-def layout_shifts(browser, base: str, paths: list[str], context_options: dict, *, at_once: int = 4) -> dict[str, list[dict]]:
+def layout_shifts(
+    browser, base: str, paths: list[str], context_options: dict, *, at_once: int = 4
+) -> dict[str, list[dict]]:
     """The layout shifts of each page of `paths` while it loads as a first visit on a slow network,
     until it has settled (loaded, its fonts ready, two more frames). Each page has a context of its
     own (a font the previous page loaded would stay in memory); `at_once` of them load side by side,
@@ -508,7 +524,7 @@ def layout_shifts(browser, base: str, paths: list[str], context_options: dict, *
     found = {}
     for start in range(0, len(paths), at_once):
         batch = {}
-        for path in paths[start:start + at_once]:
+        for path in paths[start : start + at_once]:
             context = browser.new_context(**context_options)
             context.add_init_script(LAYOUT_SHIFTS_RECORDER)
             page = context.new_page()

@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import sync_playwright
-
 import browser_audit
+import pytest
 import site_server
+from playwright.sync_api import sync_playwright
 
 
 @pytest.fixture(scope="session")

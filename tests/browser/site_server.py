@@ -22,7 +22,21 @@ from urllib.parse import unquote, urlsplit
 
 # What GitHub Pages compresses; images other than SVG and woff2 fonts are compressed already.
 # micropython.wasm (hooks/run_in_page.py) is compressed too: GitHub Pages compresses application/wasm.
-COMPRESSIBLE = {".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".map", ".ipynb", ".md", ".py", ".wasm"}
+COMPRESSIBLE = {
+    ".html",
+    ".css",
+    ".js",
+    ".mjs",
+    ".json",
+    ".svg",
+    ".xml",
+    ".txt",
+    ".map",
+    ".ipynb",
+    ".md",
+    ".py",
+    ".wasm",
+}
 TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -67,7 +81,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = unquote(urlsplit(self.path).path)
         if not path.startswith(self.base):
             return None
-        relative = path[len(self.base):]
+        relative = path[len(self.base) :]
         target = (self.root / relative).resolve()
         if not target.is_relative_to(self.root):
             return None
@@ -85,9 +99,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = target.read_bytes()
         if target.name == "sitemap.xml":
             body = body.replace(self.site_url.encode(), self.local_url.encode())
-        headers = {"Content-Type": TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"}
-        if (self.compress and target.suffix in COMPRESSIBLE
-                and "gzip" in (self.headers.get("Accept-Encoding") or "")):
+        headers = {
+            "Content-Type": TYPES.get(target.suffix)
+            or mimetypes.guess_type(target.name)[0]
+            or "application/octet-stream"
+        }
+        if self.compress and target.suffix in COMPRESSIBLE and "gzip" in (self.headers.get("Accept-Encoding") or ""):
             key = str(target)
             if key not in self._cache or target.name == "sitemap.xml":
                 self._cache[key] = gzip.compress(body, compresslevel=9, mtime=0)
@@ -121,9 +138,18 @@ def serve(site: Path, *, compress: bool = False, log: list | None = None) -> Ite
     With `log`, each response is appended to it as (path, status, bytes sent with the headers)."""
     base = base_path_of(site)
     site_url = site_url_of(site)
-    handler = type("Handler", (_Handler,), {
-        "root": Path(site).resolve(), "base": base, "compress": compress, "_cache": {}, "log": log,
-        "site_url": site_url if site_url.endswith("/") else site_url + "/"})
+    handler = type(
+        "Handler",
+        (_Handler,),
+        {
+            "root": Path(site).resolve(),
+            "base": base,
+            "compress": compress,
+            "_cache": {},
+            "log": log,
+            "site_url": site_url if site_url.endswith("/") else site_url + "/",
+        },
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     handler.local_url = f"http://127.0.0.1:{server.server_port}{base}"

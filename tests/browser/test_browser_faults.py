@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 import shutil
 
-import pytest
-
 import browser_audit
+import pytest
 import site_server
 
 pytestmark = pytest.mark.build
@@ -28,8 +27,10 @@ FAULTS = {
     "empty-formula": ("</h1>", "</h1><p>一个空公式 <math></math>。</p>"),
     "missing-light-figure": ("dot_flow.zh.light.svg#only-light", "missing.light.svg#only-light"),
     "missing-dark-figure": ("dot_flow.zh.dark.svg#only-dark", "missing.dark.svg#only-dark"),
-    "both-figures-shown": ("</head>", '<style>img[src$="#only-dark"], a:has(> img[src$="#only-dark"])'
-                                      ' { display: inline !important }</style></head>'),
+    "both-figures-shown": (
+        "</head>",
+        '<style>img[src$="#only-dark"], a:has(> img[src$="#only-dark"]) { display: inline !important }</style></head>',
+    ),
     "language-link-to-home": ('href="../en/basics/" hreflang="en"', 'href="../en/" hreflang="en"'),
     "low-contrast": ("</h1>", '</h1><p style="color: #bbb">浅灰色的字</p><img src="../figures/dot_flow.zh.light.svg">'),
     "too-wide-for-a-phone": ("</h1>", '</h1><div style="width: 1200px">一行很宽的内容</div>'),
@@ -53,8 +54,10 @@ def broken(built_site, tmp_path_factory, chromium):
     page = context.new_page()
     with site_server.serve(root) as base:
         recorder = browser_audit.Recorder(page, browser_audit.origin_of(base))
-        found = {name: browser_audit.audit(page, recorder, base, f"{name}/", accessibility=name == "low-contrast")
-                 for name in FAULTS}
+        found = {
+            name: browser_audit.audit(page, recorder, base, f"{name}/", accessibility=name == "low-contrast")
+            for name in FAULTS
+        }
         found["original"] = browser_audit.audit(page, recorder, base, "basics/")
         found["base"] = base
     context.close()

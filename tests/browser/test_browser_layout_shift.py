@@ -7,9 +7,8 @@ import re
 import warnings
 from urllib.parse import urljoin
 
-import pytest
-
 import browser_audit
+import pytest
 
 # alone: a busy processor beside it delays what it measures (tests/parallel.py).
 pytestmark = [pytest.mark.build, pytest.mark.alone]
@@ -17,17 +16,24 @@ pytestmark = [pytest.mark.build, pytest.mark.alone]
 # Lighthouse's phone (its mobile default, a Moto G Power): what a reader's first visit is scored on.
 # Its user agent too: with a desktop one, this Chromium lays the page out late enough that a late
 # font goes unseen.
-PHONE = {"viewport": {"width": 412, "height": 823}, "device_scale_factor": 1.75, "is_mobile": True,
-         "has_touch": True, "user_agent": "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36"
-         " (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36"}
+PHONE = {
+    "viewport": {"width": 412, "height": 823},
+    "device_scale_factor": 1.75,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36"
+    " (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36",
+}
 MOST = 0.01
 
 
 def shifted(chromium, base_url, paths) -> dict[str, list[str]]:
     """The pages of `paths` that moved more than MOST while loading, with what moved."""
-    return {path: [f"{shift['score']:.3f} at {shift['at']} ms: {', '.join(shift['moved'])}" for shift in shifts]
-            for path, shifts in browser_audit.layout_shifts(chromium, base_url, paths, PHONE).items()
-            if sum(shift["score"] for shift in shifts) > MOST}
+    return {
+        path: [f"{shift['score']:.3f} at {shift['at']} ms: {', '.join(shift['moved'])}" for shift in shifts]
+        for path, shifts in browser_audit.layout_shifts(chromium, base_url, paths, PHONE).items()
+        if sum(shift["score"] for shift in shifts) > MOST
+    }
 
 
 def test_no_page_moves_while_it_loads(chromium, base_url, pages):
@@ -42,7 +48,8 @@ def test_no_page_moves_while_it_loads(chromium, base_url, pages):
         if path not in moved:
             warnings.warn(f"{path or '(home)'} moved in one load of three: {'; '.join(shifts)}", stacklevel=1)
     assert moved == {}, f"layout shifts above {MOST} while loading, in two loads of three or more:\n" + "\n".join(
-        f"{path or '(home)'}: {'; '.join(shifts)}" for path, shifts in moved.items())
+        f"{path or '(home)'}: {'; '.join(shifts)}" for path, shifts in moved.items()
+    )
 
 
 MATERIALS_BUNDLE = re.compile(r"/assets/javascripts/bundle\.[0-9a-f]+\.min\.js$")
@@ -83,4 +90,5 @@ def test_the_header_does_not_move_when_materials_bundle_runs_late(chromium, base
         context.close()
     moved = [shift for shift in shifts if any(HEADER.search(what) for what in shift["moved"])]
     assert moved == [], "the header moved when Material's bundle ran: " + "; ".join(
-        f"{shift['score']:.4f}: {', '.join(shift['moved'])}" for shift in moved)
+        f"{shift['score']:.4f}: {', '.join(shift['moved'])}" for shift in moved
+    )

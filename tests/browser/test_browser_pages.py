@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from browser_audit import counterpart, language_of
 from site_server import site_url_of
 
@@ -25,7 +24,7 @@ def test_every_page_is_in_both_languages_and_in_the_sitemap(built_site, pages):
     assert [p for p in pages if counterpart(p) not in pages] == []
     sitemap = (built_site / "sitemap.xml").read_text(encoding="utf-8")
     site_url = site_url_of(built_site)
-    listed = {url[len(site_url):] for url in re.findall(r'(?:<loc>|href=")([^<"]+)', sitemap)}
+    listed = {url[len(site_url) :] for url in re.findall(r'(?:<loc>|href=")([^<"]+)', sitemap)}
     assert sorted(set(pages) - listed) == [], "pages missing from the sitemap"
     assert sorted(listed - set(pages)) == [], "sitemap entries without a page"
 

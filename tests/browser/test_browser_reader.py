@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import quote, urljoin, urlsplit
 
-import pytest
-
 import browser_audit
+import pytest
 
 pytestmark = pytest.mark.build
 
@@ -25,7 +24,7 @@ def result_pages(page, base: str) -> list[str]:
             break
         shown = now
     hrefs = page.eval_on_selector_all(".md-search-result__item > a", "links => links.map((a) => a.href)")
-    paths = [urlsplit(href)._replace(query="", fragment="").geturl()[len(base):] for href in hrefs]
+    paths = [urlsplit(href)._replace(query="", fragment="").geturl()[len(base) :] for href in hrefs]
     return list(dict.fromkeys(paths))
 
 
@@ -57,12 +56,13 @@ def test_search_finds_an_english_word(desktop, base_url):
     assert [path for path in found if not path.startswith("en/")] == [], "Chinese pages in an English search"
 
 
-@pytest.mark.parametrize(("path", "index"), [("basics/", "search/search_index.json"),
-                                             ("en/basics/", "en/search/search_index.json")])
+@pytest.mark.parametrize(
+    ("path", "index"), [("basics/", "search/search_index.json"), ("en/basics/", "en/search/search_index.json")]
+)
 def test_search_index_waits_for_the_reader_and_is_in_the_page_language(desktop, base_url, path, index):
     page = desktop.new_page()
     requested = []
-    page.on("request", lambda request: requested.append(request.url[len(base_url):]))
+    page.on("request", lambda request: requested.append(request.url[len(base_url) :]))
     page.goto(urljoin(base_url, path), wait_until="networkidle")
     page.mouse.wheel(0, 2000)
     page.wait_for_load_state("networkidle")
@@ -72,8 +72,10 @@ def test_search_index_waits_for_the_reader_and_is_in_the_page_language(desktop, 
 
     assert search_files() == [], "the search index or its worker fetched before any search"
     # Wait for both requests: "networkidle" was reached at load, so waiting for it again returns at once.
-    with (page.expect_request(lambda request: "/workers/search." in request.url),
-          page.expect_request(lambda request: "search_index" in request.url)):
+    with (
+        page.expect_request(lambda request: "/workers/search." in request.url),
+        page.expect_request(lambda request: "search_index" in request.url),
+    ):
         page.locator("input.md-search__input").focus()
     page.wait_for_timeout(500)  # a second fetch of either would be counted below
     found = search_files()
@@ -105,7 +107,9 @@ def test_colour_scheme_is_kept_from_page_to_page(desktop, base_url):
     assert browser_audit.toggle_scheme(page, click=True) == "slate"
     page.goto(urljoin(base_url, "en/basics/"))
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
-    shown = page.eval_on_selector_all("article img", "imgs => imgs.filter((i) => i.checkVisibility()).map((i) => i.getAttribute('src'))")
+    shown = page.eval_on_selector_all(
+        "article img", "imgs => imgs.filter((i) => i.checkVisibility()).map((i) => i.getAttribute('src'))"
+    )
     assert shown and all(src.endswith("#only-dark") for src in shown), shown
 
 
@@ -119,7 +123,8 @@ def test_phone_drawer_opens_and_leads_to_a_chapter(chromium, base_url):
         page.locator("label.md-header__button[for=__drawer]").tap()
         page.wait_for_function(
             "() => { const box = document.querySelector('.md-sidebar--primary').getBoundingClientRect();"
-            " return box.left >= 0 && box.right > 200; }")
+            " return box.left >= 0 && box.right > 200; }"
+        )
         # The chapters are a section of the menu: open it, then the chapter.
         page.locator(".md-sidebar--primary label.md-nav__link", has_text="课程").first.tap()
         page.locator(".md-sidebar--primary a.md-nav__link[href$='basics/']").first.tap()
@@ -224,8 +229,9 @@ def test_a_guessed_block_is_asked_again_when_the_browser_draws_it(desktop, base_
 
 
 def test_copy_button_copies_the_code_without_its_output(chromium, base_url):
-    context = browser_audit.new_context(chromium, viewport=browser_audit.DESKTOP,
-                                        permissions=["clipboard-read", "clipboard-write"])
+    context = browser_audit.new_context(
+        chromium, viewport=browser_audit.DESKTOP, permissions=["clipboard-read", "clipboard-write"]
+    )
     try:
         page = context.new_page()
         page.goto(urljoin(base_url, "basics/"))
@@ -246,7 +252,8 @@ def test_outputs_are_labelled_as_output(desktop, base_url, path, label):
     page = desktop.new_page()
     page.goto(urljoin(base_url, path))
     labels = page.eval_on_selector_all(
-        ".md-typeset .highlight", "blocks => blocks.map((b) => getComputedStyle(b, '::before').content)")
+        ".md-typeset .highlight", "blocks => blocks.map((b) => getComputedStyle(b, '::before').content)"
+    )
     kinds = page.eval_on_selector_all(".md-typeset .highlight", "blocks => blocks.map((b) => b.className)")
     for kind, content in zip(kinds, labels):
         is_output = "language-text" in kind

@@ -12,9 +12,8 @@ import math
 from pathlib import Path
 from urllib.parse import urljoin
 
-import pytest
-
 import browser_audit
+import pytest
 import run_in_page
 
 pytestmark = pytest.mark.build
@@ -51,7 +50,8 @@ def run_block(page, index: int, language: str, timeout: float = 30_000) -> tuple
     # Attached, not visible: the state is what is waited for, and a block below the first section may
     # be scrolled out again and skipped by the browser (content-visibility) before the run ends.
     output.locator("xpath=self::*[@data-state='done' or @data-state='error' or @data-state='stopped']").wait_for(
-        state="attached", timeout=timeout)
+        state="attached", timeout=timeout
+    )
     assert block.is_visible()
     return output.get_attribute("data-state"), output.locator("pre").text_content()
 
@@ -93,7 +93,7 @@ def test_torch_blocks_say_they_run_only_locally(desktop, base_url, path):
 def test_nothing_of_the_runtime_is_fetched_before_the_first_run(desktop, base_url):
     page = desktop.new_page()
     requested = []
-    page.on("request", lambda request: requested.append(request.url[len(base_url):]))
+    page.on("request", lambda request: requested.append(request.url[len(base_url) :]))
     page.goto(urljoin(base_url, "from-scratch/"), wait_until="networkidle")
     page.mouse.wheel(0, 4000)
     page.wait_for_load_state("networkidle")
@@ -121,8 +121,7 @@ def test_edit_run_error_and_reset(desktop, base_url):
     page.keyboard.type("\nprint(x.data * 5)\nprint(undefined_name)")
     state, shown = run_block(page, 0, "en")
     assert state == "error"
-    assert shown == ("Value(data=3.0, grad=0.0) True\n15.0\n"
-                     "NameError: name 'undefined_name' isn't defined\n")
+    assert shown == ("Value(data=3.0, grad=0.0) True\n15.0\nNameError: name 'undefined_name' isn't defined\n")
     page.locator(".run-bar[data-for='0']").get_by_role("button", name="Reset").click()
     assert code.text_content() == original
 
@@ -208,7 +207,8 @@ def test_playground_examples_give_cpythons_gradients(desktop, base_url, path):
         page.locator("#playground-app").get_by_role("button", name=RUN_LABEL[language], exact=True).click()
         result = page.locator("#playground-app .playground-result")
         result.locator("xpath=self::*[@data-state='done' or @data-state='error' or @data-state='stopped']").wait_for(
-            timeout=30_000)
+            timeout=30_000
+        )
         assert result.get_attribute("data-state") == "done", result.text_content()
         data, grads = cpython_gradients(example["code"])
         shown_data = float(result.get_attribute("data-out"))
@@ -222,7 +222,9 @@ def test_playground_examples_give_cpythons_gradients(desktop, base_url, path):
     page.locator("#playground-code").fill("y = Value(1.0) * 2\n")
     page.locator("#playground-app").get_by_role("button", name=RUN_LABEL[language], exact=True).click()
     page.locator("#playground-app .playground-result[data-state=error]").wait_for(timeout=30_000)
-    assert "NameError: name 'out' isn't defined" in page.locator("#playground-app .playground-result pre").text_content()
+    assert (
+        "NameError: name 'out' isn't defined" in page.locator("#playground-app .playground-result pre").text_content()
+    )
     assert page.locator("#playground-app svg.playground-graph").count() == 0
     assert (findings.foreign, findings.failed, findings.console) == ([], [], [])
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
-import math
 import re
 from pathlib import Path
 from urllib.parse import urljoin
 
-import pytest
-
 import browser_audit
+import pytest
 
 pytestmark = pytest.mark.build
 
@@ -107,14 +105,17 @@ def test_every_step_is_the_engines_in_cpython(desktop, base_url, path):
     else:
         page.locator(".stepper-start").click()  # loads run-in-page.js
         page.locator(".stepper-live").wait_for(timeout=30_000)
-        engine = page.evaluate("fetch(new URL('../runtime/engine.py', document.querySelector('script[src*=stepper-start]').src)).then((a) => a.text())")
+        engine = page.evaluate(
+            "fetch(new URL('../runtime/engine.py', document.querySelector('script[src*=stepper-start]').src)).then((a) => a.text())"
+        )
         codes = [page.locator(".stepper-code code").text_content()]
     assert codes
     for code in codes:
         graph = page.evaluate("(codes) => RunInPage.run(codes, {graph: true}).then((a) => a.graph)", [engine, code])
         expected = numbers.trace(code)
-        assert [(n["op"], n["data"], n["leaf"]) for n in graph["nodes"]] == \
-            [(n["op"], n["data"], n["leaf"]) for n in expected["nodes"]]
+        assert [(n["op"], n["data"], n["leaf"]) for n in graph["nodes"]] == [
+            (n["op"], n["data"], n["leaf"]) for n in expected["nodes"]
+        ]
         assert len(graph["steps"]) == len(expected["steps"]) > 0
         for got, want in zip(graph["steps"], expected["steps"]):
             assert (got["node"], got["parent"]) == (want["node"], want["parent"])
@@ -125,7 +126,7 @@ def test_every_step_is_the_engines_in_cpython(desktop, base_url, path):
 def test_loaded_only_when_started_and_within_budget(desktop, base_url, built_site):
     page = desktop.new_page()
     requested = []
-    page.on("request", lambda request: requested.append(request.url[len(base_url):]))
+    page.on("request", lambda request: requested.append(request.url[len(base_url) :]))
     page.goto(urljoin(base_url, "en/graph-and-leaves/"), wait_until="networkidle")
     assert [u for u in requested if "stepper.js" in u or "stepper.css" in u or "runtime/" in u] == []
     assert "javascripts/stepper-start.js" in {u.split("?")[0].removeprefix("en/") for u in requested}
@@ -150,8 +151,10 @@ def test_opening_moves_nothing_and_axe_finds_nothing(desktop, base_url, path):
     if "playground" in path:
         page.locator("#playground-app .run-run").click()
         page.locator(".playground-result[data-state=done]").wait_for(timeout=30_000)
-    below = "(() => { const s = document.querySelector('.stepper-box'); const r = s.getBoundingClientRect();"\
+    below = (
+        "(() => { const s = document.querySelector('.stepper-box'); const r = s.getBoundingClientRect();"
         " const n = s.closest('.stepper').nextElementSibling; return [r.height, n ? n.getBoundingClientRect().top + scrollY : 0]; })()"
+    )
     before = page.evaluate(below)
     page.locator(".stepper-start").click()
     page.locator(".stepper-live").wait_for(timeout=30_000)
@@ -183,8 +186,10 @@ def test_phone_keeps_the_controls_in_view(chromium, base_url):
         assert box["y"] <= b["y"] and b["y"] + b["height"] <= box["y"] + box["height"], name
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     # Drawn at its own size (readable), the graph scrolls inside the box instead of shrinking.
-    assert page.evaluate("(() => { const g = document.querySelector('.stepper-graph');"
-                         " return g.getBoundingClientRect().width >= +g.getAttribute('width') - 1; })()")
+    assert page.evaluate(
+        "(() => { const g = document.querySelector('.stepper-graph');"
+        " return g.getBoundingClientRect().width >= +g.getAttribute('width') - 1; })()"
+    )
     context.close()
 
 

@@ -14,9 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
-
 from markdown_blocks import ROOT
+from pypdf import PdfReader
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_pdf  # noqa: E402
@@ -40,8 +39,9 @@ def texts(books) -> dict[str, list[str]]:
 
 def nav(language):
     default = LANGUAGES[0]
-    return build_pdf.read_language(build_pdf.language_config(language, default), ROOTS[language],
-                                   build_pdf.facts_of_the_build())[1]
+    return build_pdf.read_language(
+        build_pdf.language_config(language, default), ROOTS[language], build_pdf.facts_of_the_build()
+    )[1]
 
 
 def titles(site: Path, language: str) -> list[str]:
@@ -58,8 +58,9 @@ def found_in(needle: str, haystack: str) -> bool:
     """``needle`` in text extracted from the PDF. Where the CJK font maps a character and a radical
     of the same shape to one glyph, the text layer may give the radical (⻅ for 见), which NFKC does
     not fold: such a character matches either."""
-    pattern = "".join(f"(?:{re.escape(c)}|[\u2e80-\u2fdf])" if "\u4e00" <= c <= "\u9fff" else re.escape(c)
-                      for c in squash(needle))
+    pattern = "".join(
+        f"(?:{re.escape(c)}|[\u2e80-\u2fdf])" if "\u4e00" <= c <= "\u9fff" else re.escape(c) for c in squash(needle)
+    )
     return re.search(pattern, squash(haystack)) is not None
 
 
@@ -89,7 +90,9 @@ def test_each_page_has_its_sections_in_the_outline(books, language):
 
 
 def chapter_starts(reader) -> list[tuple[str, int]]:
-    return [(item.title, reader.get_destination_page_number(item)) for item in reader.outline if not isinstance(item, list)]
+    return [
+        (item.title, reader.get_destination_page_number(item)) for item in reader.outline if not isinstance(item, list)
+    ]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -99,7 +102,7 @@ def test_the_cover_and_contents_say_what_the_book_is(books, texts, language):
     assert build_pdf.torch_version() in cover and "CC BY-SA 4.0" in cover
     assert build_pdf.facts_of_the_build()["commit"] in cover
     chapters = chapter_starts(reader)
-    contents = "".join(texts[language][1:chapters[0][1]])
+    contents = "".join(texts[language][1 : chapters[0][1]])
     for title, start in chapters:
         assert found_in(title + str(start + 1), contents), f"{title!r} on page {start + 1} is not in the contents"
 
@@ -141,7 +144,9 @@ def test_every_font_is_embedded_and_the_book_is_small(books, language):
             font = ref.get_object()
             if font.get("/Subtype") == "/Type3":
                 continue  # glyphs drawn by the PDF itself
-            descriptor = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font).get("/FontDescriptor")
+            descriptor = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font).get(
+                "/FontDescriptor"
+            )
             descriptor = descriptor.get_object() if descriptor is not None else {}
             if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
                 missing.add(str(font.get("/BaseFont")))
@@ -162,8 +167,11 @@ def test_folded_answers_are_printed_open(texts, language):
 def test_every_page_of_the_site_links_to_its_pdf(site, language):
     folder = site / ROOTS[language]
     pdf = folder / "pdf" / f"autograd-{language}.pdf"
-    pages = [p for p in folder.rglob("index.html") if not (language == LANGUAGES[0] and any(
-        p.is_relative_to(site / ROOTS[other]) for other in LANGUAGES[1:]))]
+    pages = [
+        p
+        for p in folder.rglob("index.html")
+        if not (language == LANGUAGES[0] and any(p.is_relative_to(site / ROOTS[other]) for other in LANGUAGES[1:]))
+    ]
     assert len(pages) > 20
     wrong = []
     for page in pages:
@@ -178,14 +186,19 @@ def test_a_page_that_cannot_be_printed_stops_the_build_naming_it(tmp_path):
     (site / "wide").mkdir(parents=True)
     (site / "wide" / "index.html").write_text(
         '<html><body><article><h1>Wide</h1><pre style="white-space: pre; overflow: auto; width: 300px">'
-        + "x" * 400 + "</pre></article></body></html>", encoding="utf-8")
+        + "x" * 400
+        + "</pre></article></body></html>",
+        encoding="utf-8",
+    )
     server, base = build_pdf.serve(site)
 
     def try_to_print() -> None:  # in a thread of its own, as the build does: Playwright's sync API
         from playwright.sync_api import sync_playwright  # refuses a thread with an asyncio loop
 
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=build_pdf.chromium_path(), args=build_pdf.CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=build_pdf.chromium_path(), args=build_pdf.CHROMIUM_ARGS
+            )
             with pytest.raises(build_pdf.PrintError, match=r"zh: /missing/: the server answered 404"):
                 build_pdf.print_chapter(browser, base, "zh", build_pdf.Chapter("/missing/", ""))
             with pytest.raises(build_pdf.PrintError, match=r"en: /wide/: a code line is wider than the printed page"):
@@ -207,7 +220,19 @@ def test_make_pdf_fails_naming_the_page(tmp_path, site):
     broken = tmp_path / "site"
     shutil.copytree(site, broken)
     shutil.rmtree(broken / "en" / "run-yourself")  # the second page of the nav: the build stops early
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_pdf.py"), "--site-dir", str(broken),
-                             "--languages", "en", "--out-dir", str(tmp_path / "out")], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "build_pdf.py"),
+            "--site-dir",
+            str(broken),
+            "--languages",
+            "en",
+            "--out-dir",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert "pdf: en: /en/run-yourself/: the server answered 404" in result.stderr
