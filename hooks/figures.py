@@ -171,5 +171,5 @@ def sized_and_lazy(html: str, figures: dict[str, Path]) -> str:
     return FIGURE_IMG.sub(tag, html)
 
 
-def on_page_content(html: str, page, config, files) -> str:  # noqa: ARG001 - MkDocs hook signature
+def on_page_content(html: str, page, config, files) -> str:
     return sized_and_lazy(html, _figures)

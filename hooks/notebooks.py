@@ -49,7 +49,7 @@ def on_config(config):
         jupyter.config["cache_dir"] = str(folder)
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001 - MkDocs hook signature
+def on_page_markdown(markdown: str, page, config, files) -> str:
     site: Site = _state["site"]
     source = Path(page.file.abs_src_path)
     if _is_lab(page.file):
@@ -63,7 +63,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001
     return markdown
 
 
-def on_page_content(content: str, page, config, files) -> str:  # noqa: ARG001 - MkDocs hook signature
+def on_page_content(content: str, page, config, files) -> str:
     if not _is_lab(page.file):
         return content
     # Addresses below the site's root: the labs link to pages of their language by full address.
@@ -74,7 +74,7 @@ def on_page_content(content: str, page, config, files) -> str:  # noqa: ARG001 -
     return content
 
 
-def on_post_build(config) -> None:  # noqa: ARG001 - MkDocs hook signature
+def on_post_build(config) -> None:
     for target, text in sorted(_state["pending"].items()):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")

@@ -62,14 +62,14 @@ def remembering(index_page):
     return add_entry_from_context
 
 
-def on_startup(command, dirty) -> None:  # noqa: ARG001 - MkDocs hook signature
+def on_startup(command, dirty) -> None:
     # Only `mkdocs serve` builds more than once in a process. MkDocs loads this file again for
     # every rebuild, Material's module only once: wrap only once.
     if command == "serve" and not hasattr(SearchIndex.add_entry_from_context, "seen"):
         SearchIndex.add_entry_from_context = remembering(SearchIndex.add_entry_from_context)
 
 
-def on_env(env, config, files):  # noqa: ARG001 - MkDocs hook signature
+def on_env(env, config, files):
     TEMPLATE_CACHE.mkdir(parents=True, exist_ok=True)
     env.bytecode_cache = FileSystemBytecodeCache(str(TEMPLATE_CACHE))
     return env

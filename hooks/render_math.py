@@ -8,11 +8,11 @@ from __future__ import annotations
 import katex_math
 
 
-def on_page_content(html: str, page, config, files) -> str:  # noqa: ARG001 - MkDocs hook signature
+def on_page_content(html: str, page, config, files) -> str:
     return katex_math.render_math(html, page.file.src_path)
 
 
-def on_post_build(config) -> None:  # noqa: ARG001 - MkDocs hook signature
+def on_post_build(config) -> None:
     """Stop KaTeX when a build ends: `mkdocs serve` builds again in the same process for every saved
     file, and a process left running would keep its memory between edits for nothing."""
     katex_math.stop()

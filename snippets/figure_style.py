@@ -15,8 +15,8 @@ import matplotlib
 
 matplotlib.use("svg")
 
-import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
-import yaml  # noqa: E402
+import matplotlib.pyplot as plt
+import yaml
 
 
 def site_languages(config: Path = Path(__file__).resolve().parent.parent / "mkdocs.yml") -> tuple[str, ...]:

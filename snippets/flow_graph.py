@@ -23,14 +23,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 WORDS = {
-    "zh": {"value": "值", "grad": "梯度",
-           # The legend's parts, in order: draw_flow puts as many on a line as fit the graph's width.
-           "legend": ("前向传播从左到右：输入在左，输出（粗框）在右。", "方框：节点的值与梯度（输出对它的导数）。",
-                      "箭头：反向传播时沿这条边流回输入的梯度。")},
-    "en": {"value": "value", "grad": "grad",
-           "legend": ("Forward pass left to right: inputs on the left, the output (thick box) on the right.",
-                      "Boxes: each node's value and gradient (d output / d node).",
-                      "Arrows: the gradient that flows back along each edge to the input.")},
+    "zh": {
+        "value": "值",
+        "grad": "梯度",
+        # The legend's parts, in order: draw_flow puts as many on a line as fit the graph's width.
+        "legend": (
+            "前向传播从左到右：输入在左，输出（粗框）在右。",
+            "方框：节点的值与梯度（输出对它的导数）。",
+            "箭头：反向传播时沿这条边流回输入的梯度。",
+        ),
+    },
+    "en": {
+        "value": "value",
+        "grad": "grad",
+        "legend": (
+            "Forward pass left to right: inputs on the left, the output (thick box) on the right.",
+            "Boxes: each node's value and gradient (d output / d node).",
+            "Arrows: the gradient that flows back along each edge to the input.",
+        ),
+    },
 }
 
 
@@ -214,12 +225,20 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
             lines.append(f"{words['value']} = {node.value}")
         if node.grad:
             lines.append(f"{words['grad']} = {node.grad}")
-        style = {"boxstyle": "round,pad=0.4", "facecolor": theme["node"],
-                 "edgecolor": theme["text"] if k == last else theme["lines"][0], "linewidth": 2 if k == last else 1}
-        boxes.append(ax.text(0, 0, "\n".join(lines), ha="center", va="center", fontsize=10, bbox=style, gid=f"node-{k}"))
+        style = {
+            "boxstyle": "round,pad=0.4",
+            "facecolor": theme["node"],
+            "edgecolor": theme["text"] if k == last else theme["lines"][0],
+            "linewidth": 2 if k == last else 1,
+        }
+        boxes.append(
+            ax.text(0, 0, "\n".join(lines), ha="center", va="center", fontsize=10, bbox=style, gid=f"node-{k}")
+        )
     label_style = {"boxstyle": "round,pad=0.15", "facecolor": theme["background"], "edgecolor": "none"}
-    labels = [ax.text(0, 0, e.grad, ha="center", va="center", fontsize=9, color=theme["lines"][1], bbox=label_style, zorder=4)
-              for e in flow.edges]
+    labels = [
+        ax.text(0, 0, e.grad, ha="center", va="center", fontsize=9, color=theme["lines"][1], bbox=label_style, zorder=4)
+        for e in flow.edges
+    ]
     fig.draw_without_rendering()  # sizes each box around its text
     box_size = [size(b.get_bbox_patch()) for b in boxes]
     gap = max([size(label)[0] for label in labels] + [0.3]) + 0.5
@@ -238,8 +257,13 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
         start = (x0 + box_size[edge.source][0] / 2, y0 + out_port)
         end = (x1 - box_size[edge.target][0] / 2, y1 + in_port)
         # The arrow points the way its number travels: back, from the result to the input it was computed from.
-        ax.annotate("", xy=start, xytext=end, gid=f"edge-{i}",
-                    arrowprops={"arrowstyle": "-|>", "color": theme["lines"][1], "shrinkA": 1, "shrinkB": 1})
+        ax.annotate(
+            "",
+            xy=start,
+            xytext=end,
+            gid=f"edge-{i}",
+            arrowprops={"arrowstyle": "-|>", "color": theme["lines"][1], "shrinkA": 1, "shrinkB": 1},
+        )
         # The label on the edge, a fixed distance before its end, where the ports keep the edges into
         # one node apart.
         t = max(0.5, 1 - (size(label)[0] / 2 + 0.25) / max(end[0] - start[0], 1e-9))
@@ -313,7 +337,9 @@ def overlaps(fig, flow: Flow) -> list[str]:
             edges[gid] = (ax.transData.transform(arrow.xy), ax.transData.transform(arrow.xyann))
 
     def meet(one, other, gap=2.0) -> bool:  # closer than ``gap`` pixels counts as touching
-        return one.x0 < other.x1 + gap and other.x0 < one.x1 + gap and one.y0 < other.y1 + gap and other.y0 < one.y1 + gap
+        return (
+            one.x0 < other.x1 + gap and other.x0 < one.x1 + gap and one.y0 < other.y1 + gap and other.y0 < one.y1 + gap
+        )
 
     def crosses(segment, box, margin=-1.0) -> bool:
         (x0, y0), (x1, y1) = segment
@@ -326,16 +352,22 @@ def overlaps(fig, flow: Flow) -> list[str]:
 
     problems = []
     page = fig.bbox
-    problems += [f"{gid} is cut off" for gid, box in {**labels, **boxes}.items()
-                 if box.x0 < page.x0 or box.x1 > page.x1 or box.y0 < page.y0 or box.y1 > page.y1]
+    problems += [
+        f"{gid} is cut off"
+        for gid, box in {**labels, **boxes}.items()
+        if box.x0 < page.x0 or box.x1 > page.x1 or box.y0 < page.y0 or box.y1 > page.y1
+    ]
     names = sorted(labels)
     for i, one in enumerate(names):
-        problems += [f"{one} overlaps {other}" for other in names[i + 1:] if meet(labels[one], labels[other])]
+        problems += [f"{one} overlaps {other}" for other in names[i + 1 :] if meet(labels[one], labels[other])]
         problems += [f"{one} covers {box}" for box in boxes if meet(labels[one], boxes[box])]
     for gid, segment in edges.items():
         k = int(gid.removeprefix("edge-"))
-        problems += [f"{gid} passes under {label}" for label in labels
-                     if label != f"edge-label-{k}" and crosses(segment, labels[label])]
+        problems += [
+            f"{gid} passes under {label}"
+            for label in labels
+            if label != f"edge-label-{k}" and crosses(segment, labels[label])
+        ]
         ends = {f"node-{flow.edges[k].source}", f"node-{flow.edges[k].target}"}
         problems += [f"{gid} crosses {box}" for box in boxes if box not in ends and crosses(segment, boxes[box])]
     return problems

@@ -8,18 +8,20 @@ import tokenize
 from html.parser import HTMLParser
 from pathlib import Path
 
-import nbformat
-
 import chapter_notebooks
+import nbformat
 from markdown_blocks import ROOT
 
 DOCS = ROOT / "docs"
 SITE = chapter_notebooks.site_from_mkdocs_yml()
 LANGUAGES = tuple(language for language, _ in SITE.roots)
-CHAPTERS = sorted(p for language in LANGUAGES for p in (DOCS / language).glob("*.md") if chapter_notebooks.has_python(p))
+CHAPTERS = sorted(
+    p for language in LANGUAGES for p in (DOCS / language).glob("*.md") if chapter_notebooks.has_python(p)
+)
 CHAPTER_NAMES = sorted({p.stem for p in CHAPTERS})
-WITHOUT_CODE = sorted(p for language in LANGUAGES for p in (DOCS / language).glob("*.md")
-                      if not chapter_notebooks.has_python(p))
+WITHOUT_CODE = sorted(
+    p for language in LANGUAGES for p in (DOCS / language).glob("*.md") if not chapter_notebooks.has_python(p)
+)
 LABS = sorted(DOCS.glob("*/labs/*.ipynb"))
 LAB_NAMES = sorted({p.stem for p in LABS})
 

@@ -9,7 +9,6 @@ import warnings
 
 import pytest
 import torch
-
 from autograd_probes import count_saved_tensors
 
 SECOND_TIME = "Trying to backward through the graph a second time"
@@ -17,7 +16,6 @@ SECOND_TIME = "Trying to backward through the graph a second time"
 
 def lesson_x():
     return torch.arange(4.0, requires_grad=True)
-
 
 
 def test_third_call_raises_when_only_the_first_retained_the_graph():
@@ -79,8 +77,6 @@ def test_after_set_to_none_the_next_backward_gives_the_plain_gradient():
     assert torch.equal(x.grad, 4 * x)
 
 
-
-
 def test_sum_saves_nothing_and_survives_many_walks():
     x = lesson_x()
     assert count_saved_tensors(lambda: x.sum()) == 0
@@ -90,9 +86,9 @@ def test_sum_saves_nothing_and_survives_many_walks():
     assert torch.equal(x.grad, torch.full((4,), 5.0))
 
 
-
 @pytest.mark.parametrize(
-    "build", [lambda x: 2 * x.sum(), lambda x: (2 * x).sum(), lambda x: x.sum() * 2],
+    "build",
+    [lambda x: 2 * x.sum(), lambda x: (2 * x).sum(), lambda x: x.sum() * 2],
     ids=["2*sum", "sum(2*x)", "sum*2"],
 )
 def test_multiplying_by_a_constant_breaks_the_second_walk(build):
@@ -102,7 +98,6 @@ def test_multiplying_by_a_constant_breaks_the_second_walk(build):
     with pytest.raises(RuntimeError, match=SECOND_TIME):
         y.backward()
     assert torch.equal(x.grad, torch.full((4,), 2.0))
-
 
 
 @pytest.mark.parametrize("momentum, weight_decay", [(0.9, 0.0), (0.0, 0.1), (0.9, 0.1)])
@@ -241,7 +236,8 @@ def test_a_second_derivative_by_backward_writes_into_x_grad_like_the_exercise():
 
 
 @pytest.mark.parametrize(
-    "build", [lambda x: x.sum(), lambda x: (2 * x).sum(), lambda x: x.mean(), lambda x: (torch.arange(4.0) * x).sum()],
+    "build",
+    [lambda x: x.sum(), lambda x: (2 * x).sum(), lambda x: x.mean(), lambda x: (torch.arange(4.0) * x).sum()],
     ids=["sum", "2x", "mean", "constant*x"],
 )
 def test_a_gradient_computed_from_no_tensor_that_requires_grad_has_no_grad_fn_even_with_create_graph(build):
@@ -313,7 +309,9 @@ def nodes_of(tensor):
     return seen
 
 
-@pytest.mark.parametrize("op", [torch.exp, torch.sigmoid, torch.tanh, torch.sqrt], ids=["exp", "sigmoid", "tanh", "sqrt"])
+@pytest.mark.parametrize(
+    "op", [torch.exp, torch.sigmoid, torch.tanh, torch.sqrt], ids=["exp", "sigmoid", "tanh", "sqrt"]
+)
 def test_differentiating_dy_frees_y_s_node_when_its_backward_uses_its_saved_output(op):
     x = torch.tensor(3.0, requires_grad=True)
     y = op(x)
@@ -326,8 +324,11 @@ def test_differentiating_dy_frees_y_s_node_when_its_backward_uses_its_saved_outp
         y.backward()
 
 
-@pytest.mark.parametrize("op", [torch.exp, torch.sigmoid, torch.tanh, torch.sqrt, lambda t: t**3, lambda t: t * t],
-                         ids=["exp", "sigmoid", "tanh", "sqrt", "cube", "square"])
+@pytest.mark.parametrize(
+    "op",
+    [torch.exp, torch.sigmoid, torch.tanh, torch.sqrt, lambda t: t**3, lambda t: t * t],
+    ids=["exp", "sigmoid", "tanh", "sqrt", "cube", "square"],
+)
 def test_passing_retain_graph_when_differentiating_dy_keeps_y_s_graph(op):
     x = torch.tensor(3.0, requires_grad=True)
     y = op(x)
@@ -366,7 +367,6 @@ assert not caught
     subprocess.run([sys.executable, "-c", code], check=True)  # torch warns once per process: a fresh one
 
 
-
 # --- the rules the page states, tried on the cases that break rules ----------------------------
 
 
@@ -385,8 +385,13 @@ def second_call(build, x=None):
 
 @pytest.mark.parametrize(
     "build, once",
-    [(lambda x: x.sum(), 1.0), (lambda x: (x + 1).sum(), 1.0), (lambda x: x.mean(), 0.25),
-     (lambda x: (-x).sum(), -1.0), (lambda x: x.sum() + x.sum(), 2.0)],
+    [
+        (lambda x: x.sum(), 1.0),
+        (lambda x: (x + 1).sum(), 1.0),
+        (lambda x: x.mean(), 0.25),
+        (lambda x: (-x).sum(), -1.0),
+        (lambda x: x.sum() + x.sum(), 2.0),
+    ],
     ids=["sum", "(x+1).sum", "mean", "(-x).sum", "sum+sum"],
 )
 def test_a_second_backward_through_a_graph_that_saved_nothing_accumulates(build, once):
@@ -396,9 +401,17 @@ def test_a_second_backward_through_a_graph_that_saved_nothing_accumulates(build,
 
 @pytest.mark.parametrize(
     "build",
-    [lambda x: 2 * torch.dot(x, x), lambda x: 2 * x.sum(), lambda x: x.sum() * 2, lambda x: (2 * x).sum(),
-     lambda x: x.sum() / 2, lambda x: (x * x).sum(), lambda x: (x * x).mean(), lambda x: torch.relu(x).sum(),
-     lambda x: (torch.arange(4.0) * x).sum()],
+    [
+        lambda x: 2 * torch.dot(x, x),
+        lambda x: 2 * x.sum(),
+        lambda x: x.sum() * 2,
+        lambda x: (2 * x).sum(),
+        lambda x: x.sum() / 2,
+        lambda x: (x * x).sum(),
+        lambda x: (x * x).mean(),
+        lambda x: torch.relu(x).sum(),
+        lambda x: (torch.arange(4.0) * x).sum(),
+    ],
     ids=["2*dot", "2*sum", "sum*2", "sum(2x)", "sum/2", "sum(x*x)", "mean(x*x)", "relu", "constant*x"],
 )
 def test_a_second_backward_through_a_node_that_saved_a_tensor_raises_and_leaves_x_grad_alone(build):
@@ -669,8 +682,12 @@ def test_the_recorded_torch_2_0_run_shows_mean_raising_as_the_answer_says():
     old = records["versions"].get("2.0.1")
     if old is None:
         pytest.skip("no torch 2.0.1 record")
-    outputs = [block.get("output", "") for page, blocks in old["pages"].items() if page.endswith("backward-twice.md")
-               for block in blocks]
+    outputs = [
+        block.get("output", "")
+        for page, blocks in old["pages"].items()
+        if page.endswith("backward-twice.md")
+        for block in blocks
+    ]
     assert any("MeanBackward0 raises" in output for output in outputs)
     x = lesson_x()
     assert not second_call(lambda x: x.mean(), x)[0]  # on this torch, mean survives

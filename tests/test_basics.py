@@ -94,8 +94,16 @@ def test_a_non_differentiable_result_of_a_tensor_that_requires_grad_records_noth
 
 @pytest.mark.parametrize(
     "operation",
-    [lambda x: x > 1, lambda x: x.argmax(), lambda x: x.long(), lambda x: x.round().int(), lambda x: x.nonzero(),
-     lambda x: x.max(0).indices, lambda x: torch.bucketize(x, torch.tensor([1.5])), lambda x: x.bool()],
+    [
+        lambda x: x > 1,
+        lambda x: x.argmax(),
+        lambda x: x.long(),
+        lambda x: x.round().int(),
+        lambda x: x.nonzero(),
+        lambda x: x.max(0).indices,
+        lambda x: torch.bucketize(x, torch.tensor([1.5])),
+        lambda x: x.bool(),
+    ],
     ids=["greater", "argmax", "long", "round-int", "nonzero", "max-indices", "bucketize", "bool"],
 )
 @pytest.mark.parametrize("create_graph", [False, True], ids=["plain", "inside-a-create-graph-backward"])

@@ -61,7 +61,9 @@ def test_vector_and_matrix_jacobian_is_k_times_identity():
 
 def test_gradient_is_exactly_k_of_the_formula():
     g = torch.Generator().manual_seed(2)
-    values = torch.cat([torch.randn(300, generator=g), torch.linspace(-1.0, -0.05, 200), torch.linspace(0.05, 1.0, 200)])
+    values = torch.cat(
+        [torch.randn(300, generator=g), torch.linspace(-1.0, -0.05, 200), torch.linspace(0.05, 1.0, 200)]
+    )
     for value in values:
         a = value.clone().requires_grad_(True)
         f(a).backward()
@@ -182,7 +184,12 @@ def test_the_branch_follows_the_float32_sum_which_rounding_can_make_zero_or_flip
 
 
 def test_one_nonzero_element_is_enough_for_the_loop_to_stop_even_when_the_norm_of_a_rounds_to_zero():
-    for value, dtype in [(1e-30, torch.float32), (1e-45, torch.float32), (5e-324, torch.float64), (6e-8, torch.float16)]:
+    for value, dtype in [
+        (1e-30, torch.float32),
+        (1e-45, torch.float32),
+        (5e-324, torch.float64),
+        (6e-8, torch.float16),
+    ]:
         a = torch.tensor([value, 0.0, 0.0], dtype=dtype)
         assert a[0] != 0
         d = f(a)  # returns

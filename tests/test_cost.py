@@ -30,7 +30,9 @@ from measure_cost import (  # noqa: E402
 
 
 def value(rows, **where) -> float:
-    (found,) = [float(r.get("value") or r["median_seconds"]) for r in rows if all(r[k] == str(v) for k, v in where.items())]
+    (found,) = [
+        float(r.get("value") or r["median_seconds"]) for r in rows if all(r[k] == str(v) for k, v in where.items())
+    ]
     return found
 
 

@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from markdown_blocks import ROOT, expand_includes, parse_blocks
 
 DOCS = ROOT / "docs"
@@ -29,13 +28,28 @@ def blocks_that_set_a_backend(path: Path, text: str | None = None) -> list[int]:
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
 def test_no_python_block_of_a_page_sets_the_matplotlib_backend(page):
-    assert blocks_that_set_a_backend(page) == [], f"{page.relative_to(ROOT)}: matplotlib.use in the blocks at these lines"
+    assert blocks_that_set_a_backend(page) == [], (
+        f"{page.relative_to(ROOT)}: matplotlib.use in the blocks at these lines"
+    )
 
 
 def test_the_check_finds_a_backend_set_in_a_block_and_ignores_prose():
-    page = "\n".join([
-        "# T { #t }", "Do not call `matplotlib.use(\"Agg\")` here.", "",
-        "```python", "import matplotlib", "", "matplotlib.use(\"Agg\")", "```", "",
-        "```python", "import matplotlib.pyplot as plt", "plt.show()", "```", "",
-    ])
+    page = "\n".join(
+        [
+            "# T { #t }",
+            'Do not call `matplotlib.use("Agg")` here.',
+            "",
+            "```python",
+            "import matplotlib",
+            "",
+            'matplotlib.use("Agg")',
+            "```",
+            "",
+            "```python",
+            "import matplotlib.pyplot as plt",
+            "plt.show()",
+            "```",
+            "",
+        ]
+    )
     assert blocks_that_set_a_backend(Path("page.md"), page) == [4]

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from figure_style import site_languages
 from markdown_blocks import ROOT
 
@@ -31,7 +30,9 @@ EXERCISE = re.compile(r'^(\s*)!!! question "(练习|Exercise) \d+[：:]')
 ANSWER = re.compile(r'^(\s*)\?\?\? success "(答案|Answer)"')
 NOTES = {
     "zh": re.compile(r"笔记|In \[\d+\]|Out\[\d+\]"),
-    "en": re.compile(r"\bthe lesson\b|\blesson's\b|\b(the|these|its|our|your|learner's) notes\b|In \[\d+\]|Out\[\d+\]", re.I),
+    "en": re.compile(
+        r"\bthe lesson\b|\blesson's\b|\b(the|these|its|our|your|learner's) notes\b|In \[\d+\]|Out\[\d+\]", re.I
+    ),
 }
 
 
@@ -154,18 +155,38 @@ def test_every_course_page_ends_with_two_or_three_exercises_answered_and_checked
 )
 def test_no_learner_page_leans_on_notes_the_reader_never_sees(language, page):
     text = (DOCS / language / page).read_text(encoding="utf-8")
-    found = [f"{language}/{page}:{n}: {line.strip()[:80]}" for n, line in enumerate(text.splitlines(), 1)
-             if NOTES[language].search(line)]
+    found = [
+        f"{language}/{page}:{n}: {line.strip()[:80]}"
+        for n, line in enumerate(text.splitlines(), 1)
+        if NOTES[language].search(line)
+    ]
     assert found == []
 
 
 def test_the_shape_reader_counts_open_and_folded_prose_blocks_and_answers():
-    page = "\n".join([
-        "---", "description: 不算", "---", "# 标题 { #t }", "正文四字", "<!-- 注释不算 -->",
-        "```python", "print('代码不算')", "```",
-        '!!! question "练习 1：题"', "    题目", '??? success "答案"', "    折叠内容",
-        "    ```python", "    print(1)", "    ```", "再开", '!!! question "练习 2：题"', "    无答",
-    ])
+    page = "\n".join(
+        [
+            "---",
+            "description: 不算",
+            "---",
+            "# 标题 { #t }",
+            "正文四字",
+            "<!-- 注释不算 -->",
+            "```python",
+            "print('代码不算')",
+            "```",
+            '!!! question "练习 1：题"',
+            "    题目",
+            '??? success "答案"',
+            "    折叠内容",
+            "    ```python",
+            "    print(1)",
+            "    ```",
+            "再开",
+            '!!! question "练习 2：题"',
+            "    无答",
+        ]
+    )
     s = shape_of(page)
     assert prose_size(s.open_prose, "zh") == len("标题正文四字练习题题目再开练习题无答")
     assert prose_size(s.folded_prose, "zh") == len("答案折叠内容")

@@ -13,7 +13,6 @@ import sys
 
 import pytest
 import torch
-
 from markdown_blocks import ROOT
 
 LOWER = {"AVX512": ["avx2", "default"], "AVX2": ["default"]}
@@ -27,20 +26,32 @@ def test_every_page_prints_the_same_under_a_lower_cpu_capability(capability):
     env["ATEN_CPU_CAPABILITY"] = capability
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "docs", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", "--no-header"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     failures = [line for line in result.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
-    assert result.returncode == 0, f"under ATEN_CPU_CAPABILITY={capability}:\n" + "\n".join(failures or [result.stdout[-3000:]])
+    assert result.returncode == 0, f"under ATEN_CPU_CAPABILITY={capability}:\n" + "\n".join(
+        failures or [result.stdout[-3000:]]
+    )
 
 
 def test_the_capability_switch_changes_the_kernel():
     """The test above is worth something only if the variable reaches torch: the plain kernel rounds
     start + alpha * grad twice, the vectorised ones (where this machine has them) once."""
-    code = ("import torch; s = torch.randn(1000, generator=torch.Generator().manual_seed(0)); g = s.flip(0);"
-            "print(torch.backends.cpu.get_cpu_capability(), (s.add(g, alpha=-0.1) != s - 0.1 * g).sum().item())")
+    code = (
+        "import torch; s = torch.randn(1000, generator=torch.Generator().manual_seed(0)); g = s.flip(0);"
+        "print(torch.backends.cpu.get_cpu_capability(), (s.add(g, alpha=-0.1) != s - 0.1 * g).sum().item())"
+    )
     for capability in CAPABILITIES:
-        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "ATEN_CPU_CAPABILITY": capability},
-                             capture_output=True, text=True, check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "ATEN_CPU_CAPABILITY": capability},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         assert out[0] == capability.upper()
         if capability == "default":
             assert out[1] == "0"

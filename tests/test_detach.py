@@ -5,12 +5,12 @@ try each general sentence on what the page does not show: a constant, a scalar, 
 (no_grad, inference_mode, set_grad_enabled(False)), create_graph=True, a graph that saved nothing.
 """
 
-import numpy as np
 import os
 import subprocess
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -20,7 +20,9 @@ LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place
 NUMPY = r"Can't call numpy\(\) on Tensor that requires grad"
 
 
-@pytest.mark.parametrize("x", [torch.arange(4.0), torch.tensor(3.0), torch.randn(2, 3, generator=torch.Generator().manual_seed(0))])
+@pytest.mark.parametrize(
+    "x", [torch.arange(4.0), torch.tensor(3.0), torch.randn(2, 3, generator=torch.Generator().manual_seed(0))]
+)
 def test_the_gradient_through_a_detached_square_is_u_and_without_detach_it_is_three_x_squared(x):
     x = x.clone().requires_grad_(True)
     y = x * x
@@ -404,9 +406,15 @@ def test_the_version_number_and_clone_sentences_hold_on_the_other_recorded_relea
     if not python.exists():
         pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run([str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        [str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
+    ).stdout.split()
     printed = dict(zip(out[::2], out[1::2]))
-    assert printed == {"numpy_write_counted": "False", "mul_counted": "True", "counted_in_inference_mode": "True",
-                       "clone_inside_is_inference": "True", "clone_outside_is_inference": "False",
-                       "view_is_inference": "False"}
+    assert printed == {
+        "numpy_write_counted": "False",
+        "mul_counted": "True",
+        "counted_in_inference_mode": "True",
+        "clone_inside_is_inference": "True",
+        "clone_outside_is_inference": "False",
+        "view_is_inference": "False",
+    }

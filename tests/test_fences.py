@@ -12,7 +12,9 @@ def collected_items() -> set[str]:
     """Test ids pytest collects from docs/, asked of pytest itself."""
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "docs"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return {line.strip() for line in result.stdout.splitlines() if "::" in line}
@@ -46,7 +48,7 @@ def test_every_python_fence_is_collected_as_a_test():
 
 def test_the_fence_check_spots_a_disguised_block(tmp_path):
     page = tmp_path / "page.md"
-    page.write_text("```py\nprint(1)\n```\n\n```python title=\"x.py\"\nprint(2)\n```\n\n```text\nout\n```\n")
+    page.write_text('```py\nprint(1)\n```\n\n```python title="x.py"\nprint(2)\n```\n\n```text\nout\n```\n')
     assert [f.info for f in python_like_fences(page)] == ["py", 'python title="x.py"']
     assert parse_blocks(page) == [], "neither is run, which is why the check above exists"
 

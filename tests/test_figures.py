@@ -10,7 +10,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from figure_style import LANGUAGES
 from figures import CACHE, SNIPPETS, figure_scripts, input_hash, run_script
 from site_facts import jobs
@@ -47,17 +46,24 @@ def test_figure_is_reproducible_in_both_themes(script, site, drawn_again):
             text = svg.decode("utf-8")
             assert text.lstrip().startswith("<?xml") and text.rstrip().endswith("</svg>")
             if language != "zh":  # a figure for every language, or the English one: no Chinese
-                assert not re.search(r"[\u4e00-\u9fff]", text), f"{name}: Chinese in a figure for {language or 'every language'}"
+                assert not re.search(r"[\u4e00-\u9fff]", text), (
+                    f"{name}: Chinese in a figure for {language or 'every language'}"
+                )
         assert (site / "figures" / f"{name}.light.svg").read_bytes() == light
     stems = {name.rsplit(".", 1)[0] for name in names if name.rsplit(".", 1)[-1] in LANGUAGES}
     for stem in stems:
         assert {f"{stem}.{lang}" for lang in LANGUAGES} <= names, f"{stem}: drawn for some languages only"
-        assert drawn[f"{stem}.zh.light.svg"] != drawn[f"{stem}.en.light.svg"], f"{stem}: the same words in every language"
+        assert drawn[f"{stem}.zh.light.svg"] != drawn[f"{stem}.en.light.svg"], (
+            f"{stem}: the same words in every language"
+        )
 
 
 def images_on(page: Path) -> list[tuple[int, str]]:
-    return [(n, m) for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
-            for m in re.findall(r"\]\(figures/([^)#]+)", line)]
+    return [
+        (n, m)
+        for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
+        for m in re.findall(r"\]\(figures/([^)#]+)", line)
+    ]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

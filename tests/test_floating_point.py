@@ -499,9 +499,7 @@ def test_an_n_by_1_output_against_an_n_target_broadcasts_to_n_by_n_and_changes_t
     "input_shape, target_shape", [((8, 1), (8,)), ((8, 2), (2,)), ((1, 8), (8,)), ((8,), (1,)), ((8,), (8, 1))]
 )
 @pytest.mark.parametrize("mode", ["grad", "no_grad"])
-def test_mse_loss_warns_on_any_shape_difference_and_goes_on_when_the_shapes_broadcast(
-    input_shape, target_shape, mode
-):
+def test_mse_loss_warns_on_any_shape_difference_and_goes_on_when_the_shapes_broadcast(input_shape, target_shape, mode):
     prediction = torch.zeros(input_shape, requires_grad=mode == "grad")
     with torch.set_grad_enabled(mode == "grad"):
         with pytest.warns(UserWarning, match="different to the input size"):
@@ -552,7 +550,9 @@ for step in range(5):
     F.mse_loss(torch.zeros(8, 1), torch.zeros(8))
     print(f"step {{step}}", flush=True)
 """
-    out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=True
+    )
     shown_before, current = {}, 0
     for line in out.stdout.splitlines():
         if line.startswith("step "):

@@ -4,14 +4,13 @@ import re
 import sys
 
 import torch
-
 from markdown_blocks import ROOT
 
 sys.path.insert(0, str(ROOT / "snippets" / "from_scratch"))
 
-from engine import Value  # noqa: E402
-from figure_style import LANGUAGES, save_figure  # noqa: E402
-from flow_graph import draw_flow, engine_flow, torch_flow  # noqa: E402
+from engine import Value
+from figure_style import LANGUAGES, save_figure
+from flow_graph import draw_flow, engine_flow, torch_flow
 
 
 def test_torch_flow_shows_each_nodes_value_and_gradient_and_each_edges_share():
@@ -25,7 +24,11 @@ def test_torch_flow_shows_each_nodes_value_and_gradient_and_each_edges_share():
         ("y", "MulBackward0", "28", "1"),
     ]
     # x is used twice by the dot product: two edges, each carrying 2·x; their sum is x.grad.
-    assert [(e.source, e.target, e.grad) for e in flow.edges] == [(0, 1, "[0, 2, 4, 6]"), (0, 1, "[0, 2, 4, 6]"), (1, 2, "2")]
+    assert [(e.source, e.target, e.grad) for e in flow.edges] == [
+        (0, 1, "[0, 2, 4, 6]"),
+        (0, 1, "[0, 2, 4, 6]"),
+        (1, 2, "2"),
+    ]
     assert torch.equal(x.grad, 4 * x.detach())
 
 
@@ -53,6 +56,8 @@ def test_a_flow_figure_is_drawn_once_per_language_with_its_own_words(tmp_path):
     x = torch.arange(4.0, requires_grad=True)
     flow = torch_flow(2 * torch.dot(x, x), {"x": x})
     written = save_figure("flow", lambda theme, lang: draw_flow(flow, theme, lang, "y"), tmp_path, languages=LANGUAGES)
-    assert sorted(p.name for p in written) == sorted(f"flow.{lang}.{t}.svg" for lang in LANGUAGES for t in ("light", "dark"))
+    assert sorted(p.name for p in written) == sorted(
+        f"flow.{lang}.{t}.svg" for lang in LANGUAGES for t in ("light", "dark")
+    )
     zh, en = (tmp_path / "flow.zh.light.svg").read_text(), (tmp_path / "flow.en.light.svg").read_text()
     assert "梯度" in zh and not re.search(r"[\u4e00-\u9fff]", en) and "grad" in en

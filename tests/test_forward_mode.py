@@ -138,7 +138,11 @@ def test_a_result_whose_dtype_is_boolean_or_integer_carries_no_tangent(function)
 @pytest.mark.parametrize("function", [torch.floor, torch.round, torch.sign, torch.ceil, torch.trunc])
 def test_floor_and_sign_and_their_kind_give_a_float_tangent_of_zeros_not_none(function):
     tangent = tangent_of(function)
-    assert tangent is not None and tangent.dtype == torch.float64 and torch.equal(tangent, torch.zeros(3, dtype=torch.float64))
+    assert (
+        tangent is not None
+        and tangent.dtype == torch.float64
+        and torch.equal(tangent, torch.zeros(3, dtype=torch.float64))
+    )
 
 
 def test_a_float_result_made_from_an_integer_one_carries_a_tangent_of_zeros_again():
@@ -147,7 +151,9 @@ def test_a_float_result_made_from_an_integer_one_carries_a_tangent_of_zeros_agai
 
 
 def grid_sample(d):
-    return torch.nn.functional.grid_sample(d.reshape(1, 1, 1, 3), torch.zeros(1, 1, 1, 2, dtype=d.dtype), align_corners=False)
+    return torch.nn.functional.grid_sample(
+        d.reshape(1, 1, 1, 3), torch.zeros(1, 1, 1, 2, dtype=d.dtype), align_corners=False
+    )
 
 
 def cdist(d):

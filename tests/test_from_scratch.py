@@ -94,10 +94,14 @@ def evaluate(tree, env):
 
 def _binary(op, a, b):
     return {
-        "add": lambda: a + b, "+": lambda: a + b,
-        "sub": lambda: a - b, "-": lambda: a - b,
-        "mul": lambda: a * b, "*": lambda: a * b,
-        "div": lambda: a / b, "/": lambda: a / b,
+        "add": lambda: a + b,
+        "+": lambda: a + b,
+        "sub": lambda: a - b,
+        "-": lambda: a - b,
+        "mul": lambda: a * b,
+        "*": lambda: a * b,
+        "div": lambda: a / b,
+        "/": lambda: a / b,
     }[op]()
 
 
@@ -407,6 +411,7 @@ def test_an_eq_in_the_class_body_makes_values_unhashable_and_the_walk_raises():
 
 def test_an_eq_attached_after_the_class_body_keeps_the_identity_hash_in_cpython():
     """As @method attaches it: the hash stays object's, nodes stay apart, the gradients stay right."""
+
     class Later(Value):
         pass
 
@@ -426,6 +431,7 @@ def test_an_eq_attached_after_the_class_body_keeps_the_identity_hash_in_cpython(
 def test_a_hash_from_the_value_merges_nodes_and_a_gets_zero():
     """The walk reaches b * 3 first (the last input is popped first), skips the equal a * 3, so the
     gradient 1 that a * 3 receives from out is never passed on: a.grad stays 0, b.grad is 3."""
+
     class MergingValue(Value):
         __eq__ = _equal_by_value
 

@@ -97,8 +97,9 @@ def test_the_sum_of_squares_gradient_of_small_whole_numbers_equals_2x_exactly():
 @pytest.mark.parametrize("kwargs", [{}, {"create_graph": True}], ids=["plain", "create_graph"])
 def test_the_sum_of_squares_gradient_equals_2x_bit_for_bit_for_every_finite_float32_x(kwargs):
     tiny = torch.finfo(torch.float32).tiny
-    edges = torch.tensor([0.0, -0.0, 0.1, -1 / 3, tiny, tiny / 8, -1e-45, 1e-30, 1e30, 3e38, -3e38,
-                          torch.finfo(torch.float32).max])
+    edges = torch.tensor(
+        [0.0, -0.0, 0.1, -1 / 3, tiny, tiny / 8, -1e-45, 1e-30, 1e30, 3e38, -3e38, torch.finfo(torch.float32).max]
+    )
     for values in [edges, *(v * 1e3 for v in draws(100, 300)), *(v * 1e-40 for v in draws(100, 20))]:
         grad = grad_of(lambda t: (t * t).sum(), values, **kwargs)
         assert torch.equal(grad, 2 * values) and torch.equal(grad, values + values)

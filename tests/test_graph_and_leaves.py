@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from autograd_probes import count_saved_tensors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,8 +103,13 @@ def test_next_functions_has_one_entry_per_input_that_can_carry_a_gradient():
 
 @pytest.mark.parametrize(
     "make, entries",
-    [(lambda a: a * 2, 2), (lambda a: a + 1, 2), (lambda a: torch.where(a > 0, a, 0.0), 2),
-     (lambda a: a.pow(2), 1), (lambda a: a.clamp(min=0), 1)],
+    [
+        (lambda a: a * 2, 2),
+        (lambda a: a + 1, 2),
+        (lambda a: torch.where(a > 0, a, 0.0), 2),
+        (lambda a: a.pow(2), 1),
+        (lambda a: a.clamp(min=0), 1),
+    ],
     ids=["times-number", "plus-number", "where-number", "pow-number", "clamp-number"],
 )
 def test_a_python_number_gets_a_none_entry_or_no_entry_at_all(make, entries):
@@ -127,15 +131,21 @@ def test_results_computed_from_constants_only_are_leaves_without_grad():
         assert d.grad is None  # no warning for a leaf
 
 
-@pytest.mark.parametrize("convert", [lambda w: w.float(), lambda w: w.to("cpu"), lambda w: w.to(torch.float32)],
-                         ids=["float", "to-cpu", "to-float32"])
+@pytest.mark.parametrize(
+    "convert",
+    [lambda w: w.float(), lambda w: w.to("cpu"), lambda w: w.to(torch.float32)],
+    ids=["float", "to-cpu", "to-float32"],
+)
 def test_a_conversion_that_changes_nothing_returns_the_leaf_itself(convert):
     w = torch.ones(3, requires_grad=True)
     assert convert(w) is w
 
 
-@pytest.mark.parametrize("convert", [lambda w: w * 1, lambda w: w.double(), lambda w: w.to("meta"), lambda w: w + 0],
-                         ids=["times-one", "double", "other-device", "plus-zero"])
+@pytest.mark.parametrize(
+    "convert",
+    [lambda w: w * 1, lambda w: w.double(), lambda w: w.to("meta"), lambda w: w + 0],
+    ids=["times-one", "double", "other-device", "plus-zero"],
+)
 def test_an_operation_makes_a_new_non_leaf_even_if_it_changes_nothing(convert):
     w = torch.ones(3, requires_grad=True)
     v = convert(w)

@@ -16,7 +16,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-NUMBER_WORDS = {"zh": "一二三四五六七八九十", "en": ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]}
+NUMBER_WORDS = {
+    "zh": "一二三四五六七八九十",
+    "en": ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"],
+}
 COUNT_SENTENCE = {"zh": r"用(\S)个页面", "en": r"in (\w+) pages"}
 LINK = re.compile(r"\]\(([^)#\s]+\.(?:md|ipynb))(?:#[^)]*)?\)")
 
@@ -43,7 +46,7 @@ def section(lang: str, anchor: str) -> str:
     text = (ROOT / "docs" / lang / "index.md").read_text(encoding="utf-8")
     start = text.index(f"{{ #{anchor} }}")
     end = text.find("\n## ", start)
-    return text[start:end if end >= 0 else None]
+    return text[start : end if end >= 0 else None]
 
 
 def test_the_nav_sections_are_the_ones_this_test_reads():
@@ -73,7 +76,7 @@ def test_every_course_page_answers_a_question_of_the_table_and_the_rows_follow_t
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_pages_named_as_going_deeper_are_in_that_section_of_the_nav(lang):
     text = section(lang, "questions-after-d2l")
-    paragraph = text[text.index("\n\n", text.rindex("| ")):]
+    paragraph = text[text.index("\n\n", text.rindex("| ")) :]
     named = [target for target in LINK.findall(paragraph) if target not in ("errors.md", "glossary.md")]
     assert named and set(named) <= set(DEEPER)
 
@@ -81,8 +84,11 @@ def test_the_pages_named_as_going_deeper_are_in_that_section_of_the_nav(lang):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_several_going_deeper_pages_have_exercises_as_the_home_page_says(lang):
     label = "练习" if lang == "zh" else "Exercise"
-    with_exercises = [page for page in DEEPER
-                      if re.search(rf'^!!! question "{label} \d', (ROOT / "docs" / lang / page).read_text(encoding="utf-8"), re.M)]
+    with_exercises = [
+        page
+        for page in DEEPER
+        if re.search(rf'^!!! question "{label} \d', (ROOT / "docs" / lang / page).read_text(encoding="utf-8"), re.M)
+    ]
     assert len(with_exercises) >= 2
 
 
@@ -117,8 +123,12 @@ def test_errors_and_warnings_are_shown_as_type_and_message_without_traceback_fil
 
 
 def test_the_build_specific_tail_shown_as_an_ellipsis_ends_some_warnings_and_no_error_message():
-    tails = [(page, line) for page, body in shown_outputs() for line in body.splitlines()
-             if "(Triggered internally at …)" in line]
+    tails = [
+        (page, line)
+        for page, body in shown_outputs()
+        for line in body.splitlines()
+        if "(Triggered internally at …)" in line
+    ]
     assert tails
     for page, line in tails:
         assert re.match(r"\s*\w+Warning: ", line), (page, line)

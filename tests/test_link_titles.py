@@ -138,8 +138,11 @@ def problem_with(link: Link, docs: Path = DOCS, short_forms: dict = SHORT_FORMS)
         return f"{link.where}: [{link.text}]({link.target}) points at no page ({target_file.name} is missing)"
     if extension == "ipynb":
         title = lab_title(target_file)
-        return None if same_title(link.text, title) else (
-            f"{link.where}: [{link.text}]({link.target}) should say the lab's title: {title}")
+        return (
+            None
+            if same_title(link.text, title)
+            else (f"{link.where}: [{link.text}]({link.target}) should say the lab's title: {title}")
+        )
     title = page_title(target_file)
     accepted = [title]
     short = short_forms.get(language, {}).get(target_file.relative_to(docs / language).with_suffix("").as_posix())
@@ -190,8 +193,12 @@ def test_short_forms_are_few_and_shorter_than_the_titles():
 def planted(tmp_path: Path, body: str, language: str = "zh") -> list[str]:
     for folder in ("zh", "en"):
         (tmp_path / folder).mkdir(exist_ok=True)
-    (tmp_path / "zh" / "basics.md").write_text("# 自动微分基础 { #autograd-basics }\n\n## 反向传播 { #backpropagation }\n")
-    (tmp_path / "en" / "basics.md").write_text("# Autograd basics { #autograd-basics }\n\n## Backpropagation { #backpropagation }\n")
+    (tmp_path / "zh" / "basics.md").write_text(
+        "# 自动微分基础 { #autograd-basics }\n\n## 反向传播 { #backpropagation }\n"
+    )
+    (tmp_path / "en" / "basics.md").write_text(
+        "# Autograd basics { #autograd-basics }\n\n## Backpropagation { #backpropagation }\n"
+    )
     (tmp_path / language / "page.md").write_text(f"# Page {{ #page }}\n\n{body}\n")
     return problems(tmp_path, short_forms={"zh": {"basics": "基础"}, "en": {}})
 
@@ -203,13 +210,15 @@ def test_a_wrong_link_text_is_reported(tmp_path):
 
 
 def test_title_short_form_section_heading_and_code_are_accepted(tmp_path):
-    body = "\n".join([
-        "[自动微分基础](basics.md)、[基础](basics.md)、[反向传播](basics.md#backpropagation)、",
-        "[`y.backward()`](basics.md#backpropagation)、[内部](#page)、![图](figures/x.svg)、`[不是链接](basics.md)`。",
-        "```python",
-        "print('[not a link](basics.md)')",
-        "```",
-    ])
+    body = "\n".join(
+        [
+            "[自动微分基础](basics.md)、[基础](basics.md)、[反向传播](basics.md#backpropagation)、",
+            "[`y.backward()`](basics.md#backpropagation)、[内部](#page)、![图](figures/x.svg)、`[不是链接](basics.md)`。",
+            "```python",
+            "print('[not a link](basics.md)')",
+            "```",
+        ]
+    )
     assert planted(tmp_path, body) == []
 
 

@@ -28,11 +28,13 @@ def test_backward_v_is_the_vector_jacobian_product_v_transposed_times_j_for_rand
         assert torch.allclose(seeded, v @ J)
 
 
-
 @pytest.mark.parametrize(
     "loss, gradient",
-    [(lambda y: (y**2).sum() / 2, lambda y: y), (lambda y: torch.sin(y).sum(), torch.cos),
-     (lambda y: (torch.tensor([1.0, 0.5, -2.0]) * y).sum(), lambda y: torch.tensor([1.0, 0.5, -2.0]))],
+    [
+        (lambda y: (y**2).sum() / 2, lambda y: y),
+        (lambda y: torch.sin(y).sum(), torch.cos),
+        (lambda y: (torch.tensor([1.0, 0.5, -2.0]) * y).sum(), lambda y: torch.tensor([1.0, 0.5, -2.0])),
+    ],
     ids=["half the sum of squares", "sum of sines", "weighted sum"],
 )
 def test_a_later_scalar_loss_gives_the_same_x_grad_as_y_backward_of_its_gradient_with_respect_to_y(loss, gradient):
@@ -144,8 +146,12 @@ def test_backward_of_the_i_th_unit_vector_gives_row_i_of_the_jacobian(i):
 
 @pytest.mark.parametrize(
     "f, point",
-    [(torch.sin, (0.0, 1.0, 2.0)), (lambda s: s * s, (0.0, -1.0, 2.0)), (torch.exp, (0.0, 0.0, 0.0)),
-     (torch.relu, (-1.0, 0.0, 2.0))],
+    [
+        (torch.sin, (0.0, 1.0, 2.0)),
+        (lambda s: s * s, (0.0, -1.0, 2.0)),
+        (torch.exp, (0.0, 0.0, 0.0)),
+        (torch.relu, (-1.0, 0.0, 2.0)),
+    ],
     ids=["sin", "x*x with a zero", "exp at zeros", "relu at a kink"],
 )
 def test_for_an_elementwise_function_the_column_sum_is_the_diagonal(f, point):
@@ -315,16 +321,19 @@ except RuntimeError as e:
 """
 
 
-@pytest.mark.parametrize("release, printed", [("2.14.1", "RuntimeError"), ("2.0.1", "tensor(2.-4.j)"),
-                                              ("1.12.0", "tensor(2.-4.j)")])
+@pytest.mark.parametrize(
+    "release, printed", [("2.14.1", "RuntimeError"), ("2.0.1", "tensor(2.-4.j)"), ("1.12.0", "tensor(2.-4.j)")]
+)
 def test_backward_without_an_argument_refuses_a_complex_one_element_output_but_torch_2_0_and_1_12_accept_it(
-        release, printed):
+    release, printed
+):
     python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
     if not python.exists():
         pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run([str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == printed
 
 

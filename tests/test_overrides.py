@@ -31,7 +31,8 @@ def test_materials_original_is_the_one_our_copy_was_made_from(partial):
     original = hashlib.sha256((MATERIAL / partial).read_bytes()).hexdigest()[:16]
     assert original == COPIED_FROM[partial], (
         f"Material changed {partial}: copy it again into overrides/{partial}, keep our change, "
-        f"and record its new hash ({original}) here")
+        f"and record its new hash ({original}) here"
+    )
 
 
 def test_every_overridden_partial_is_listed():

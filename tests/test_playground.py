@@ -75,8 +75,10 @@ def test_out_grad_left_at_zero_by_another_backward_makes_the_playground_add_its_
 
 
 def test_inputs_are_named_after_variables_and_list_elements_and_unnamed_ones_are_not(worker):
-    graph = run(worker, "inputs = [Value(1.5), Value(-2.0)]\nw = Value(0.4)\n"
-                        "out = (w * inputs[0] + inputs[1] * Value(2.0)).tanh()")
+    graph = run(
+        worker,
+        "inputs = [Value(1.5), Value(-2.0)]\nw = Value(0.4)\nout = (w * inputs[0] + inputs[1] * Value(2.0)).tanh()",
+    )
     names = [node["name"] for node in graph["nodes"] if node["leaf"]]
     assert sorted(names) == sorted(["inputs[0]", "inputs[1]", "w", ""])
 

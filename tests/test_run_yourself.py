@@ -13,18 +13,17 @@ import venv as venv_builder
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import chapter_notebooks
 import pytest
 import torch
 import yaml
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
+from markdown_blocks import ROOT, expand_includes, parse_blocks
 from nbclient import NotebookClient
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
-
-import chapter_notebooks
-from markdown_blocks import ROOT, expand_includes, parse_blocks
 from site_facts import jobs
 
 DOCS = ROOT / "docs"
@@ -163,7 +162,13 @@ def test_mirrors_are_simple_indexes_and_no_registry_host_is_named(page):
 
 
 def images_shown(notebook) -> int:
-    return sum(1 for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs if "image/png" in out.get("data", {}))
+    return sum(
+        1
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if "image/png" in out.get("data", {})
+    )
 
 
 SHOW = r"plt\.show\(\)"
@@ -182,8 +187,9 @@ def images_when_run(name: str, cwd: Path) -> int:
     specs = KernelSpecManager(kernel_dirs=[], ensure_native_kernel=True)
     manager = KernelManager(kernel_name="python3", kernel_spec_manager=specs)
     try:
-        NotebookClient(notebook, km=manager, timeout=300, allow_errors=True,
-                       resources={"metadata": {"path": str(cwd)}}).execute()
+        NotebookClient(
+            notebook, km=manager, timeout=300, allow_errors=True, resources={"metadata": {"path": str(cwd)}}
+        ).execute()
     finally:
         if manager.has_kernel:
             manager.shutdown_kernel(now=True)
@@ -221,8 +227,13 @@ def pip_config_set(venv: Path, home: Path, url: str) -> str:
         (borrowed / "pip").symlink_to(Path(importlib.import_module("pip").__file__).parent)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), PYTHONPATH=str(borrowed))
-    result = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "config", "set", "global.index-url", url],
-                            env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "config", "set", "global.index-url", url],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return result.stdout + result.stderr
 
 
@@ -263,7 +274,9 @@ def test_torch_2_14_1_from_pypi_brings_18_nvidia_or_cuda_packages_and_triton_abo
 def test_a_cell_tagged_raises_exception_does_not_cancel_the_cells_queued_after_it():
     """JupyterLab and Jupyter Notebook send a cell tagged raises-exception with stop_on_error off (their
     OutputArea.execute); Run All queues every cell at once. The kernel then runs the next one."""
-    manager = KernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[], ensure_native_kernel=True))
+    manager = KernelManager(
+        kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[], ensure_native_kernel=True)
+    )
     manager.start_kernel()
     client = manager.client()
     client.start_channels()

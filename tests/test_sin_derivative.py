@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from markdown_blocks import ROOT, chains_of, expand_includes, parse_blocks
 
 SNIPPET = ROOT / "snippets" / "sin_plot" / "sin_derivative.py"
@@ -43,8 +42,14 @@ def learner_environment(config_dir: Path) -> dict:
 
 
 def run_as_learner(code: str, config_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], env=learner_environment(config_dir), cwd=config_dir,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=learner_environment(config_dir),
+        cwd=config_dir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +77,8 @@ def test_the_page_plots_only_through_the_included_snippet_and_one_demonstrated_e
 
 @pytest.mark.parametrize("language", PAGES)
 def test_the_plotting_block_run_as_a_script_without_a_backend_set_exits_0_and_draws_sin_and_x_grad(
-        language, config_dir):
+    language, config_dir
+):
     (block,) = plotting_chains(language)[1]
     code = expand_includes(block.code)
     assert "matplotlib.use" not in code and code.rstrip().endswith("plt.show()")
@@ -87,8 +93,7 @@ def test_the_plotting_block_run_as_a_script_without_a_backend_set_exits_0_and_dr
 
 
 @pytest.mark.parametrize("language", PAGES)
-def test_plt_plot_of_tensors_that_require_grad_fails_in_a_learners_script_with_the_numpy_message(
-        language, config_dir):
+def test_plt_plot_of_tensors_that_require_grad_fails_in_a_learners_script_with_the_numpy_message(language, config_dir):
     chain = plotting_chains(language)[0]
     result = run_as_learner("\n".join(expand_includes(b.code) for b in chain), config_dir)
     assert result.returncode == 1
@@ -213,8 +218,9 @@ def test_numpy_force_true_works_on_the_other_recorded_releases_except_1_12_which
     if not python.exists():
         pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run([str(python), "-c", FORCE], env=env, cwd="/", capture_output=True, text=True,
-                         check=True, timeout=120).stdout.strip()
+    out = subprocess.run(
+        [str(python), "-c", FORCE], env=env, cwd="/", capture_output=True, text=True, check=True, timeout=120
+    ).stdout.strip()
     assert out == ("TypeError" if release == "1.12.0" else "[0.0, 0.5, 1.0]")
 
 
@@ -238,8 +244,10 @@ def test_the_gradient_of_the_sum_equals_torch_cos_exactly(n, dtype):
 
 
 def test_the_gradient_equals_torch_cos_exactly_with_the_default_cpu_kernels_too():
-    code = ("import torch; x = torch.linspace(0, 2 * torch.pi, 1001, requires_grad=True); "
-            "torch.sin(x).sum().backward(); print(torch.equal(x.grad, torch.cos(x.detach())))")
+    code = (
+        "import torch; x = torch.linspace(0, 2 * torch.pi, 1001, requires_grad=True); "
+        "torch.sin(x).sum().backward(); print(torch.equal(x.grad, torch.cos(x.detach())))"
+    )
     env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "True", result.stderr
@@ -287,8 +295,13 @@ def test_the_sum_adds_derivatives_when_one_input_feeds_several_outputs_though_ea
 def test_the_gradient_of_the_sum_adds_up_each_column_of_j():
     gen = torch.Generator().manual_seed(2)
     x = torch.randn(4, generator=gen, dtype=torch.float64)
-    for f in (torch.sin, lambda x: x[:2] * x[2:], lambda x: torch.cumsum(torch.sin(x), dim=0),
-              lambda x: torch.stack([x[0] * x[1], x[0].exp()]), lambda x: 0 * x[:1]):
+    for f in (
+        torch.sin,
+        lambda x: x[:2] * x[2:],
+        lambda x: torch.cumsum(torch.sin(x), dim=0),
+        lambda x: torch.stack([x[0] * x[1], x[0].exp()]),
+        lambda x: 0 * x[:1],
+    ):
         jac, grad = jacobian_and_gradient_of_the_sum(f, x)
         torch.testing.assert_close(grad, jac.sum(dim=0))
 

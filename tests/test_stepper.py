@@ -56,11 +56,22 @@ def trace(code: str) -> dict:
     for node in order:
         node.grad = 0.0
     index = {id(node): i for i, node in enumerate(order)}
-    steps = [{"node": index[id(s["node"])], "upstream": s["upstream"], "parent": index[id(s["parent"])],
-              "local": s["local"], "contribution": s["contribution"], "grad": s["grad"]}
-             for s in ns["backward_steps"](out)]
-    return {"nodes": [{"op": n.op, "data": n.data, "leaf": n.is_leaf} for n in order], "steps": steps,
-            "grads": [n.grad for n in order]}
+    steps = [
+        {
+            "node": index[id(s["node"])],
+            "upstream": s["upstream"],
+            "parent": index[id(s["parent"])],
+            "local": s["local"],
+            "contribution": s["contribution"],
+            "grad": s["grad"],
+        }
+        for s in ns["backward_steps"](out)
+    ]
+    return {
+        "nodes": [{"op": n.op, "data": n.data, "leaf": n.is_leaf} for n in order],
+        "steps": steps,
+        "grads": [n.grad for n in order],
+    }
 
 
 def leaves_by_name(ns: dict) -> dict[str, object]:
@@ -79,8 +90,12 @@ def as_torch(code: str) -> dict:
     """`code` again, with each Value(x) a float64 leaf tensor that requires grad, and out.backward()."""
     ns = {"__name__": "__main__", "Value": lambda x: torch.tensor(float(x), dtype=torch.float64, requires_grad=True)}
     exec(code, ns)
-    tensors = [item for value in ns.values() for item in (value if isinstance(value, (list, tuple)) else [value])
-               if isinstance(item, torch.Tensor) and item.is_leaf and item.requires_grad]
+    tensors = [
+        item
+        for value in ns.values()
+        for item in (value if isinstance(value, (list, tuple)) else [value])
+        if isinstance(item, torch.Tensor) and item.is_leaf and item.requires_grad
+    ]
     if all(leaf.grad is None for leaf in tensors):  # the code did not call out.backward() itself
         ns["out"].backward()
     return ns
@@ -95,8 +110,9 @@ def test_backward_steps_does_what_backward_does(name):
             node.grad = 0.0
     steps = traced["backward_steps"](traced["out"])
     plain["out"].backward()
-    assert [n.grad for n in traced["topological_order"](traced["out"])] == \
-        [n.grad for n in plain["topological_order"](plain["out"])]  # exactly, every node
+    assert [n.grad for n in traced["topological_order"](traced["out"])] == [
+        n.grad for n in plain["topological_order"](plain["out"])
+    ]  # exactly, every node
     order = traced["topological_order"](traced["out"])
     assert len(steps) == sum(len(n._parents) for n in order)
     for step in steps:
@@ -142,13 +158,18 @@ def test_the_course_pages_example_is_the_chapters():
 
 
 def test_hook_fills_the_marker_with_the_example_and_no_script():
-    html = stepper.on_page_content('<p>x</p>\n<div class="stepper" data-example="graph-and-leaves"></div>\n',
-                                   None, {"theme": {"language": "en"}}, None)
+    html = stepper.on_page_content(
+        '<p>x</p>\n<div class="stepper" data-example="graph-and-leaves"></div>\n',
+        None,
+        {"theme": {"language": "en"}},
+        None,
+    )
     assert "<script" not in html  # instant navigation would run it as JavaScript
     assert "u = a * b" in html
     assert "Step through the forward and backward pass" in html
-    zh = stepper.on_page_content('<div class="stepper" data-example="from-scratch"></div>', None,
-                                 {"theme": {"language": "zh"}}, None)
+    zh = stepper.on_page_content(
+        '<div class="stepper" data-example="from-scratch"></div>', None, {"theme": {"language": "zh"}}, None
+    )
     assert "逐步观看前向和反向传播" in zh and "x.sin()" in zh
 
 

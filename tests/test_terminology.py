@@ -109,7 +109,10 @@ def hits():
     found = []
     for path, content in pages():
         if isinstance(content, str):
-            places = [(f"{path.relative_to(ROOT)}:{n}", glossary_english_cell(path, prose)) for n, prose in prose_lines(content)]
+            places = [
+                (f"{path.relative_to(ROOT)}:{n}", glossary_english_cell(path, prose))
+                for n, prose in prose_lines(content)
+            ]
         else:
             places = [
                 (f"{path.relative_to(ROOT)} cell {index} line {n}", prose)
@@ -149,7 +152,7 @@ def test_the_glossary_names_every_chosen_term():
     ],
 )
 def test_the_rules_catch_the_variants_and_spare_the_chosen_terms(prose, expected):
-    (_, line), = list(prose_lines(prose))
+    ((_, line),) = list(prose_lines(prose))
     shown = [s for _, (_, variants) in TERMS.items() for pattern, s in variants if re.search(pattern, line)]
     assert shown == expected
 

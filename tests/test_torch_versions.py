@@ -48,4 +48,8 @@ def test_check_names_page_and_block_of_a_changed_output():
 
 def test_a_local_build_tag_does_not_make_another_release():
     assert torch_versions.version_key("2.14.1+cu130") == torch_versions.version_key("2.14.1") == (2, 14, 1)
-    assert torch_versions.version_key("1.12.0") < torch_versions.version_key("2.0.1") < torch_versions.version_key("2.13.0")
+    assert (
+        torch_versions.version_key("1.12.0")
+        < torch_versions.version_key("2.0.1")
+        < torch_versions.version_key("2.13.0")
+    )

@@ -6,7 +6,6 @@ import tokenize
 from pathlib import Path
 
 import pytest
-
 from markdown_blocks import ROOT, mkdocs_yml, parse_blocks, read_fences
 from site_facts import language_roots
 
@@ -16,8 +15,13 @@ ANCHOR = re.compile(r"^#{1,6} .*\{ *#(?P<anchor>[A-Za-z0-9_-]+)[^}]*\} *$", re.M
 
 
 # Page names below a language's folder: "basics" for docs/zh/basics.md and docs/en/basics.md.
-PAGES = sorted({str(p.relative_to(DOCS / language).with_suffix("")) for language in LANGUAGES
-                for p in (DOCS / language).glob("**/*.md")})
+PAGES = sorted(
+    {
+        str(p.relative_to(DOCS / language).with_suffix(""))
+        for language in LANGUAGES
+        for p in (DOCS / language).glob("**/*.md")
+    }
+)
 
 
 def missing_translations(docs: Path = DOCS, languages: tuple[str, ...] = LANGUAGES) -> list[str]:

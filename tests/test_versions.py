@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from markdown_blocks import ROOT, code_digest, parse_blocks
 
 DATA = json.loads((ROOT / "versions" / "torch-versions.json").read_text(encoding="utf-8"))["versions"]
@@ -91,7 +90,9 @@ def test_on_1_12_the_exercises_differ_only_where_torch_func_is_used():
         ("checkpointing", "untyped_storage", "untyped_storage"),
     ],
 )
-def test_on_1_12_the_first_block_using_what_came_with_2_0_raises_and_the_rest_of_its_chain_does_not_run(name, error, used):
+def test_on_1_12_the_first_block_using_what_came_with_2_0_raises_and_the_rest_of_its_chain_does_not_run(
+    name, error, used
+):
     statuses = [r["status"] for r in records(D2L, name)]
     first = statuses.index("error")
     assert set(statuses[:first]) == {"same"} and set(statuses[first + 1 :]) == {"not run"}

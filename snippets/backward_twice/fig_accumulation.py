@@ -5,7 +5,6 @@ bars read 4x, 8x, 12x. The numbers on the bars are x.grad as torch left it after
 """
 
 import torch
-
 from figure_style import LANGUAGES, save_figure
 
 RUNS = 3
@@ -45,10 +44,20 @@ def draw(theme, lang):
     width = 0.26
     for k, grads in enumerate(after, start=1):
         positions = [i + (k - 2) * width for i in range(len(xs))]
-        bars = axes.bar(positions, grads, width=width, color=theme["lines"][k - 1], label=words["run"].format(k=k, m=4 * k))
+        bars = axes.bar(
+            positions, grads, width=width, color=theme["lines"][k - 1], label=words["run"].format(k=k, m=4 * k)
+        )
         for bar, value in zip(bars, grads):
-            axes.annotate(f"{value:g}", (bar.get_x() + bar.get_width() / 2, value), textcoords="offset points",
-                          xytext=(0, 2), ha="center", va="bottom", fontsize=9, color=theme["text"])
+            axes.annotate(
+                f"{value:g}",
+                (bar.get_x() + bar.get_width() / 2, value),
+                textcoords="offset points",
+                xytext=(0, 2),
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=theme["text"],
+            )
     axes.set_xticks(range(len(xs)))
     axes.set_xticklabels([f"x[{i}] = {v:g}" for i, v in enumerate(xs)])
     axes.set_xlabel(words["component"])

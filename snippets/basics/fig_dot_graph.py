@@ -6,7 +6,6 @@ gradient (dy / d node); each arrow the gradient that flowed back along it: 2 fro
 """
 
 import torch
-
 from figure_style import save_figure
 from flow_graph import draw_flow, torch_flow
 

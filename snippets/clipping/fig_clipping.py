@@ -8,7 +8,6 @@ moves the point into the square [-1, 1]^2 and turns it.
 import math
 
 import torch
-
 from figure_style import save_figure
 
 GRADIENT = (2.4, 0.6)

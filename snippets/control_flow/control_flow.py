@@ -18,6 +18,8 @@ def f(a):
     else:
         c = 100 * b
     return c
+
+
 # --8<-- [end:f]
 
 

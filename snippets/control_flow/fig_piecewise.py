@@ -7,7 +7,6 @@ own example, a = 1.5410 from the page's seeded generator, is marked in both righ
 """
 
 import torch
-
 from control_flow import f
 from figure_style import LANGUAGES, save_figure
 

@@ -19,4 +19,3 @@ def series(rows, x_key: str, y_key: str, **where) -> tuple[list[float], list[flo
     chosen = [r for r in rows if all(r[k] == str(v) for k, v in where.items())]
     points = sorted((float(r[x_key]), float(r[y_key])) for r in chosen)
     return [p[0] for p in points], [p[1] for p in points]
-

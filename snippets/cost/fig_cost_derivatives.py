@@ -53,16 +53,24 @@ def draw(theme, lang):
     nodes = {r["method"]: r["value"] for r in rows if r["experiment"] == "graph_nodes"}
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
     for method, marker in ELEMENTWISE:
-        left.plot(*series(rows, "size", "value", experiment="elementwise", method=method), marker=marker,
-                  label=words[method])
+        left.plot(
+            *series(rows, "size", "value", experiment="elementwise", method=method), marker=marker, label=words[method]
+        )
     left.set_xlabel(words["elements"])
     left.set_title(words["elementwise"])
-    left.text(0.98, 0.03,
-              words["nodes"].format(without=nodes["without_create_graph"], with_=nodes["with_create_graph"]),
-              transform=left.transAxes, ha="right", va="bottom", fontsize=9)
+    left.text(
+        0.98,
+        0.03,
+        words["nodes"].format(without=nodes["without_create_graph"], with_=nodes["with_create_graph"]),
+        transform=left.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=9,
+    )
     for method, marker in HESSIAN:
-        right.plot(*series(rows, "size", "value", experiment="hessian", method=method), marker=marker,
-                   label=words[method])
+        right.plot(
+            *series(rows, "size", "value", experiment="hessian", method=method), marker=marker, label=words[method]
+        )
     right.set_xlabel(words["parameters"])
     right.set_title(words["hessian"])
     for ax in (left, right):

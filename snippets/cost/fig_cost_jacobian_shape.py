@@ -34,8 +34,11 @@ def draw(theme, lang):
     for ax, (shape, many) in zip(axes, PANELS):
         title, xlabel = words[shape]
         for method, marker in [("jacfwd", "o"), ("jacrev", "s")]:
-            ax.plot(*series(rows, many, "median_seconds", shape=shape, method=method),
-                    marker=marker, label=f"torch.func.{method}")
+            ax.plot(
+                *series(rows, many, "median_seconds", shape=shape, method=method),
+                marker=marker,
+                label=f"torch.func.{method}",
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(title)

@@ -8,7 +8,6 @@ computed errors. The labels are words, so the figure is drawn once per language.
 import math
 
 import torch
-
 from figure_style import save_figure
 
 WORDS = {

@@ -32,9 +32,7 @@ def layout(order):
         column[node] = 1 + max((column[p] for p in node._parents), default=-1)
     for c in range(max(column.values()) + 1):
         nodes = [n for n in order if column[n] == c]
-        wanted = [
-            sum(row[p] for p in n._parents) / len(n._parents) if n._parents else 0.0 for n in nodes
-        ]
+        wanted = [sum(row[p] for p in n._parents) / len(n._parents) if n._parents else 0.0 for n in nodes]
         # Spread nodes that want the same place one unit apart, keeping their order.
         mean = sum(wanted) / len(wanted)
         spread = [mean + (len(nodes) - 1) / 2 - k for k in range(len(nodes))]
@@ -54,10 +52,21 @@ def draw(theme, lang):
     for node in order:
         for parent, local in zip(node._parents, node._local_grads):
             (x0, y0), (x1, y1) = xy[parent], xy[node]
-            ax.annotate("", xy=(x1 - 0.55, y1), xytext=(x0 + 0.55, y0),
-                        arrowprops={"arrowstyle": "-|>", "color": theme["lines"][1], "shrinkA": 4, "shrinkB": 4})
-            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.12, f"{local:.3g}", ha="center", va="bottom",
-                    fontsize=9, color=theme["lines"][1])
+            ax.annotate(
+                "",
+                xy=(x1 - 0.55, y1),
+                xytext=(x0 + 0.55, y0),
+                arrowprops={"arrowstyle": "-|>", "color": theme["lines"][1], "shrinkA": 4, "shrinkB": 4},
+            )
+            ax.text(
+                (x0 + x1) / 2,
+                (y0 + y1) / 2 + 0.12,
+                f"{local:.3g}",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=theme["lines"][1],
+            )
     for node in order:
         name = "x" if node is x else node.op
         label = f"{name}\nv = {node.data:.4g}\ng = {node.grad:.4g}"

@@ -10,6 +10,7 @@ docs/*/from-scratch.md shows the region below right after engine.py's regions.
 
 from engine import Value, method, topological_order  # noqa: F401 - `method` is used on the page
 
+
 # --8<-- [start:leaf-engine]
 class LeafGradValue(Value):
     """A Value whose backward writes .grad only on leaves, and frees what it saved."""
@@ -35,4 +36,6 @@ class LeafGradValue(Value):
                 incoming[parent] = incoming.get(parent, 0.0) + local * grad
             if not retain_graph:
                 node._local_grads = None  # free what this node saved
+
+
 # --8<-- [end:leaf-engine]

@@ -6,7 +6,6 @@ b is used twice: the arrows out of it carry 12 (through u) and 4 (straight into 
 """
 
 import torch
-
 from figure_style import save_figure
 from flow_graph import draw_flow, torch_flow
 

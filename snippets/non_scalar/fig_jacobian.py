@@ -6,9 +6,8 @@ Every number comes from torch: J from torch.autograd.functional.jacobian, vᵀJ 
 """
 
 import torch
-from torch.autograd.functional import jacobian
-
 from figure_style import LANGUAGES, save_figure
+from torch.autograd.functional import jacobian
 
 X = (1.0, 2.0, 3.0)
 SEEDS = [(1.0, 0.5, -2.0), (1.0, 1.0, 1.0)]
@@ -71,13 +70,15 @@ def draw(theme, lang):
                 axes.text(j + 0.5, top + 0.5, f"{value:g}", ha="center", va="center", fontsize=12)
         axes.plot([0, 3], [-0.15, -0.15], color=theme["text"], linewidth=1.0)
         for j, value in enumerate(grad):
-            axes.text(j + 0.5, -0.6, f"{value:g}", ha="center", va="center", color=grad_colour, fontsize=13,
-                      fontweight="bold")
+            axes.text(
+                j + 0.5, -0.6, f"{value:g}", ha="center", va="center", color=grad_colour, fontsize=13, fontweight="bold"
+            )
         axes.text(1.5, -1.15, words["grad"], ha="center", va="center", color=grad_colour, fontsize=10)
         if seed == (1.0, 1.0, 1.0):
             diagonal = ", ".join(f"{J[k][k]:g}" for k in range(3))
-            axes.text(1.5, -1.75, f"{words['diagonal']}({diagonal})", ha="center", va="center",
-                      color=diag_colour, fontsize=10)
+            axes.text(
+                1.5, -1.75, f"{words['diagonal']}({diagonal})", ha="center", va="center", color=diag_colour, fontsize=10
+            )
     fig.tight_layout()
     return fig
 

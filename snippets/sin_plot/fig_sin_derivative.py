@@ -9,7 +9,6 @@ import runpy
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-
 from figure_style import save_figure
 
 SCRIPT = Path(__file__).with_name("sin_derivative.py")

@@ -181,8 +181,8 @@ def cpython_gradients(code: str) -> tuple[float, list[float]]:
     """Run an example in CPython after snippets/from_scratch/engine.py; (out.data, every leaf's grad
     in the engine's topological order, as the playground lists them)."""
     namespace: dict = {"__name__": "__main__"}
-    exec(compile(ENGINE.read_text(encoding="utf-8"), str(ENGINE), "exec"), namespace)  # noqa: S102
-    exec(code, namespace)  # noqa: S102 - the example is the page's own code
+    exec(compile(ENGINE.read_text(encoding="utf-8"), str(ENGINE), "exec"), namespace)
+    exec(code, namespace)
     out = namespace["out"]
     if out.grad == 0:
         out.backward()

@@ -18,7 +18,7 @@ from markdown_blocks import ROOT
 from pypdf import PdfReader
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import build_pdf  # noqa: E402
+import build_pdf
 
 pytestmark = pytest.mark.build
 LANGUAGES = list(build_pdf.language_roots(build_pdf.mkdocs_yml()["extra"]["alternate"]))
