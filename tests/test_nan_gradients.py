@@ -479,7 +479,7 @@ def test_exercise_4_skips_the_step_on_a_nan_gradient_and_takes_it_with_the_safe_
     assert all(torch.isfinite(p.grad).all() for p in model.parameters())
 
 
-# --- the documented rule: every row an instance of it, two exceptions ------------------------------
+# --- the documented rule: every row an instance of it but for exceptions, which are not only two ----
 
 TORCH_2_14 = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2]) >= (2, 14)
 
@@ -641,3 +641,123 @@ def test_max_with_dim_is_the_same_exception_on_every_recorded_release_and_only_c
                 if line[:1] in "+-" and not line.startswith(("+++", "---"))
             ]
             assert set(changed) == {"clamp(x,"}, (version, changed)
+
+
+# --- the expert review of nan-gradients.md (findings 2, 4, 5, 8, 9) --------------------------------
+
+
+def test_a_step_against_the_minimum_norm_subgradient_descends_and_a_step_along_it_ascends():
+    # relu(x) + x / 2 at 0: the subgradients fill [0.5, 1.5], the one of minimum norm is 0.5
+    def f(x):
+        return torch.relu(x) + 0.5 * x
+
+    g = grad_at(f, 0.0).item()
+    assert g == 0.5
+    zero = torch.tensor(0.0)
+    assert f(zero - 0.1 * g).item() < f(zero).item() < f(zero + 0.1 * g).item()
+
+
+def two_input_grads(fn):
+    x = torch.tensor(0.0, requires_grad=True)
+    y = torch.tensor(0.0, requires_grad=True)
+    fn(x, y).backward()
+    return x.grad.item(), y.grad.item()
+
+
+def test_some_operations_return_another_subgradient_than_the_one_of_minimum_norm():
+    # ties: the whole gradient to one element, like x.max(dim=0), on every recorded release
+    assert grad_at(lambda x: x.topk(1).values, [1.0, 3.0, 3.0]).tolist() == [0.0, 1.0, 0.0]
+    assert grad_at(lambda x: F.max_pool1d(x.view(1, 1, 3), 3), [1.0, 3.0, 3.0]).tolist() == [0.0, 1.0, 0.0]
+    # the spectral and nuclear norms at the zero matrix: a multiple of the identity, not 0
+    for order, scale in ((2, 0.5), ("nuc", 1.0)):
+        grad = grad_at(lambda x: torch.linalg.matrix_norm(x.view(2, 2), ord=order), [0.0] * 4).view(2, 2)
+        assert torch.equal(grad, scale * torch.eye(2)), order
+    # the Frobenius norm is a vector norm and keeps the rule
+    assert torch.equal(grad_at(lambda x: torch.linalg.matrix_norm(x.view(2, 2)), [0.0] * 4), torch.zeros(4))
+    # fmax and maximum are the same function; torch 2.13 gives fmax the pair (1, 0), 2.14 the even split
+    assert two_input_grads(torch.maximum) == (0.5, 0.5)
+    assert two_input_grads(torch.fmax) == ((0.5, 0.5) if TORCH_2_14 else (1.0, 0.0))
+
+
+def float16_and_other_dtypes():
+    return [torch.float16, torch.bfloat16, torch.float32]
+
+
+@pytest.mark.parametrize("dtype", float16_and_other_dtypes(), ids=str)
+def test_a_clamp_bound_is_safe_only_if_it_stays_above_zero_in_the_dtype(dtype):
+    bound = torch.tensor(1e-12, dtype=dtype).item()
+    clamped = grad_at(lambda x: torch.where(x > 0, x.clamp(min=1e-12).sqrt(), 0.0), [-1.0, 0.0, 4.0], dtype)
+    replaced = grad_at(SAFE["where"], [-1.0, 0.0, 4.0], dtype)
+    assert same(replaced.float(), [0.0, 0.0, 0.25])  # the where form has no such catch
+    if dtype == torch.float16:
+        assert bound == 0.0
+        assert same(clamped.float(), [0.0, 0.0, 0.25] if TORCH_2_14 else [0.0, NAN, 0.25])
+    else:
+        assert bound > 0.0
+        assert same(clamped.float(), [0.0, 0.0, 0.25])
+
+
+def clipped_by_its_norm(grad: torch.Tensor, max_norm: float) -> torch.Tensor:
+    w = torch.nn.Parameter(torch.zeros_like(grad))
+    w.grad = grad.clone()
+    torch.nn.utils.clip_grad_norm_([w], max_norm=max_norm)
+    return w.grad
+
+
+def exact_float32(values):
+    return [float(torch.tensor(v, dtype=torch.float32)) for v in values]
+
+
+@pytest.mark.parametrize("c", exact_float32([1e-3, 0.1, 0.5, 1.0, 2.0, 3.7, 7.0, 9.9]))
+def test_with_a_max_norm_below_10_a_gradient_of_exactly_that_norm_is_shrunk_by_about_1e_6_over_c(c):
+    grad = torch.tensor([c, 0.0])  # its float32 norm is exactly c
+    assert torch.linalg.vector_norm(grad).item() == c
+    shrunk = clipped_by_its_norm(grad, c)[0].item()
+    assert shrunk < c
+    assert 0.5 < (1 - shrunk / c) / (1e-6 / c) < 2.5  # about 1e-6 / c, up to float32 rounding
+
+
+@pytest.mark.parametrize("c", exact_float32([32.0, 50.0, 50.000003814697266, 100.0, 1000.0, 12345.0]))
+def test_from_a_max_norm_of_32_the_1e_6_rounds_away_and_each_component_moves_by_at_most_one_ulp(c):
+    assert (torch.tensor(c) + 1e-6).item() == c
+    generator = torch.Generator().manual_seed(0)
+    outcomes = set()
+    for _ in range(50):
+        grad = torch.randn(10, generator=generator)
+        grad = grad / grad.norm() * c
+        norm = torch.linalg.vector_norm(grad).item()
+        after = clipped_by_its_norm(grad, norm)  # max_norm is the gradient's own norm
+        ulp = torch.nextafter(grad.abs(), torch.tensor(INF)) - grad.abs()
+        assert ((after - grad).abs() <= ulp).all()
+        outcomes.add(torch.equal(after, grad))
+    assert True in outcomes  # often left exactly alone ...
+    # ... and a gradient of norm exactly 50 is, while 50.0000038 is shortened by one rounding step
+    assert torch.equal(clipped_by_its_norm(torch.tensor([50.0, 0.0]), 50.0), torch.tensor([50.0, 0.0]))
+    moved = clipped_by_its_norm(torch.tensor([50.000003814697266, 0.0]), 50.000003814697266)
+    assert moved[0].item() == torch.nextafter(torch.tensor(50.000003814697266), torch.tensor(0.0)).item()
+
+
+def anomaly_warnings(forward_inside: bool) -> list[str]:
+    x = torch.tensor([-1.0, 0.0, 4.0], requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match="SqrtBackward0"):
+            if forward_inside:
+                with torch.autograd.detect_anomaly():
+                    y = torch.where(x > 0, x.sqrt(), 0.0)
+                    y.sum().backward()
+            else:
+                y = torch.where(x > 0, x.sqrt(), 0.0)
+                with torch.autograd.detect_anomaly():
+                    y.sum().backward()
+    return [str(w.message) for w in caught if str(w.message).startswith("Error detected in")]
+
+
+def test_detect_anomaly_traces_the_forward_line_only_when_the_forward_pass_ran_under_it():
+    (inside,) = anomaly_warnings(forward_inside=True)
+    assert inside.splitlines()[0] == "Error detected in SqrtBackward0. Traceback of forward call that caused the error:"
+    code = [line.strip() for line in inside.splitlines()[1:] if not line.strip().startswith(("File ", "(Triggered"))]
+    assert code[-1] == "y = torch.where(x > 0, x.sqrt(), 0.0)"  # the traceback ends at the line that made the node
+    (outside,) = anomaly_warnings(forward_inside=False)
+    assert outside.startswith("Error detected in SqrtBackward0. No forward pass information available.")
+    assert "x.sqrt()" not in outside
