@@ -44,8 +44,15 @@ ANCHORS = [
     "float-equality",
 ]
 SILENT = {"grad-is-none", "grad-accumulates", "float-equality"}
-CHAPTERS = ["basics.md", "backward-twice.md", "non-scalar-backward.md", "detach.md", "control-flow.md", "function-and-hooks.md",
-            "grad-modes.md"]
+CHAPTERS = [
+    "basics.md",
+    "backward-twice.md",
+    "non-scalar-backward.md",
+    "detach.md",
+    "control-flow.md",
+    "function-and-hooks.md",
+    "grad-modes.md",
+]
 
 HEADING = re.compile(r"^(#{1,6}) .*\{ #(?P<anchor>[a-z0-9-]+) \}\s*$")
 QUOTED = re.compile(r"^> (?P<line>[A-Z]\w*(?:Error|Warning): .+)$")
@@ -677,7 +684,9 @@ def test_the_float32_norm_overflows_near_1_8e19_where_the_sum_of_squares_passes_
     # Why the page says "can": a one-element tensor's norm is its absolute value, with no square to overflow.
     assert torch.isfinite(torch.linalg.vector_norm(torch.tensor([1.9e19])))
     assert torch.isfinite(torch.linalg.vector_norm(torch.tensor([6e4], dtype=torch.float16)))
-    assert torch.isinf(torch.linalg.vector_norm(torch.tensor([5e4, 5e4], dtype=torch.float16)))  # each finite, together 70711
+    assert torch.isinf(
+        torch.linalg.vector_norm(torch.tensor([5e4, 5e4], dtype=torch.float16))
+    )  # each finite, together 70711
 
 
 def test_float16_overflows_above_65504():
@@ -734,8 +743,9 @@ def test_a_forgotten_grad_out_on_an_output_with_one_element_is_not_multiplied_by
     assert gradcheck_message(function, values) == "backward not multiplied by grad_output"
 
 
-@pytest.mark.parametrize("values", [[0.5, -1.5, 2.0], [[0.5, -1.5], [2.0, 1.0]], [0.5, 0.0, 0.0]],
-                         ids=["page-x", "2x2", "some-zeros"])
+@pytest.mark.parametrize(
+    "values", [[0.5, -1.5, 2.0], [[0.5, -1.5], [2.0, 1.0]], [0.5, 0.0, 0.0]], ids=["page-x", "2x2", "some-zeros"]
+)
 def test_a_forgotten_grad_out_on_an_output_with_more_elements_is_a_jacobian_mismatch(values):
     assert gradcheck_message(Square, values) == "Jacobian mismatch for output 0 with respect to input 0,"
 
@@ -785,7 +795,8 @@ def test_views_of_an_inference_tensor_are_inference_tensors_and_clone_or_an_oper
 
 
 @pytest.mark.parametrize(
-    "change", [lambda t: t.add_(1), lambda t: t.mul_(2), lambda t: t.zero_(), lambda t: t[1:].add_(1)],
+    "change",
+    [lambda t: t.add_(1), lambda t: t.mul_(2), lambda t: t.zero_(), lambda t: t[1:].add_(1)],
     ids=["add_", "mul_", "zero_", "add_ on a view"],
 )
 def test_an_in_place_change_of_an_inference_tensor_is_made_before_the_error(change):
@@ -808,7 +819,10 @@ def test_autograd_grad_with_respect_to_a_tensor_that_does_not_require_grad_has_i
     for t in (b, c):  # both require grad now, neither is in the graph
         assert raised(lambda: torch.autograd.grad(loss, [t], retain_graph=True)).startswith(unused)
     frozen = torch.ones(2)
-    assert raised(lambda: torch.autograd.grad(loss, [frozen])) == "RuntimeError: One of the differentiated Tensors does not require grad"
+    assert (
+        raised(lambda: torch.autograd.grad(loss, [frozen]))
+        == "RuntimeError: One of the differentiated Tensors does not require grad"
+    )
 
 
 def test_without_forward_information_anomaly_mode_says_so_and_with_it_shows_the_traceback():
@@ -838,7 +852,9 @@ def test_a_second_backward_raises_only_through_a_node_that_saved_a_tensor():
             y.backward()
 
 
-@pytest.mark.parametrize("first", [{"retain_graph": True}, {"create_graph": True}], ids=["retain_graph", "create_graph"])
+@pytest.mark.parametrize(
+    "first", [{"retain_graph": True}, {"create_graph": True}], ids=["retain_graph", "create_graph"]
+)
 def test_a_second_backward_works_and_adds_up_after_retain_graph_or_create_graph(first):
     x = torch.arange(3.0, requires_grad=True)
     y = (x**2).sum()
@@ -998,8 +1014,11 @@ WORD_FOR_WORD = {
 @pytest.mark.parametrize("page", ["errors.md", "from-scratch.md", "playground.md"])
 def test_the_page_neither_leans_on_notes_nor_keeps_labels_carried_over_word_for_word(lang, page):
     text = (ROOT / "docs" / lang / page).read_text(encoding="utf-8")
-    found = [f"{lang}/{page}:{n}: {line.strip()[:80]}" for n, line in enumerate(text.splitlines(), 1)
-             if NOTES[lang].search(line) or WORD_FOR_WORD[lang].search(line)]
+    found = [
+        f"{lang}/{page}:{n}: {line.strip()[:80]}"
+        for n, line in enumerate(text.splitlines(), 1)
+        if NOTES[lang].search(line) or WORD_FOR_WORD[lang].search(line)
+    ]
     assert found == []
 
 
@@ -1010,7 +1029,7 @@ def test_each_misconception_box_shows_a_block(lang):
     assert len(boxes) == 2
     for start in boxes:
         body = []
-        for line in lines[start + 1:]:
+        for line in lines[start + 1 :]:
             if line and not line.startswith("    "):
                 break
             body.append(line)

@@ -56,7 +56,7 @@ def printed_table(lang):
     rows = {}
     for line in first.expected.body.splitlines()[1:]:
         name, values, grad = line[:22].strip(), line[22:40].strip(), line[40:].strip()
-        rows[name] = (eval(values, {}, {}), eval(grad, {"inf": INF, "nan": NAN}, {}))  # noqa: S307 - our own page
+        rows[name] = (eval(values, {}, {}), eval(grad, {"inf": INF, "nan": NAN}, {}))
     return rows
 
 
