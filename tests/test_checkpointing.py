@@ -345,6 +345,19 @@ def test_reentrant_checkpoint_loses_the_weights_gradient_when_the_input_needs_no
     assert w.grad is not None and w.grad.abs().sum() > 0
 
 
+def test_the_reentrant_checkpoint_still_gives_the_weight_its_direct_term_outside_the_segment():
+    """Only the gradient through the segment is lost: (h * w).sum() reaches w directly as well."""
+    w = leaf(8, seed=1)
+    data = torch.randn(8, generator=torch.Generator().manual_seed(2))
+    h, _ = caught_warnings(lambda: checkpoint(lambda t: silu(w * t), data, use_reentrant=True))
+    (h * w).sum().backward()
+    assert torch.equal(w.grad, h.detach())
+    w_full = w.detach().clone().requires_grad_()
+    h_full = silu(w_full * data)
+    (h_full * w_full).sum().backward()
+    assert not torch.allclose(w.grad, w_full.grad)  # the term through silu is missing
+
+
 def test_the_reentrant_variant_runs_the_forward_pass_without_recording():
     recording = []
 
@@ -510,7 +523,30 @@ def test_the_caption_names_the_machine_torch_and_date_of_the_csv(measured):
         page = (ROOT / "docs" / lang / "checkpointing.md").read_text(encoding="utf-8")
         caption = next(line for line in page.splitlines() if line.startswith("*") and "2.13.0" in line)
         assert about["torch"].split("+")[0] in caption and about["machine"] in caption and about["date"] in caption
+        assert about["processors"] in caption  # the process was not pinned to one core
         assert about["torch threads"] == "1"  # "one thread"
+
+
+OLDER_API = """
+import inspect
+import torch
+from torch.utils import checkpoint
+print(hasattr(torch.Tensor, "nbytes"), "determinism_check" in inspect.signature(checkpoint.checkpoint).parameters,
+      hasattr(checkpoint, "CheckpointError"))
+"""
+
+
+@pytest.mark.parametrize(("release", "has_it"), [("2.14.1", "True True True"), ("2.0.1", "False False False")])
+def test_the_page_needs_a_torch_newer_than_2_0_for_nbytes_determinism_check_and_checkpoint_error(release, has_it):
+    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
+    out = subprocess.run([str(python), "-c", OLDER_API], env=env, cwd="/", capture_output=True, text=True, check=True)
+    assert out.stdout.split() == has_it.split()
+    page = (ROOT / "docs" / "en" / "checkpointing.md").read_text(encoding="utf-8")
+    used = ["x.nbytes", 'determinism_check="', "CheckpointError"]
+    assert all(name in page for name in used)
 
 
 def test_one_whole_chain_checkpoint_peaks_above_none_by_the_saved_rng_state(measured):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import subprocess
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +21,70 @@ NO_INPUTS_WARNING = (
     "require gradients."
 )
 ONCE = "trying to differentiate twice a function that was marked with @once_differentiable"
+ROOT = Path(__file__).resolve().parent.parent
+
+# What the page says about other releases, run there (old-style Function: 1.12 has no setup_context).
+ON_RELEASE = """
+import warnings
+import torch
+from torch.autograd.function import once_differentiable
+
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))
+for layer in net:
+    layer.register_full_backward_hook(lambda m, gi, go: None)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    net(torch.randn(4, 3)).sum().backward()
+print("full", *[w.category.__name__ for w in caught if "Full backward hook" in str(w.message)])
+
+net = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))
+net.register_backward_hook(lambda m, gi, go: None)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    net(torch.randn(4, 3)).sum().backward()
+print("old", *[w.category.__name__ for w in caught if "non-full backward hook" in str(w.message)])
+
+x = torch.arange(4.0, requires_grad=True)
+d = torch.dot(x, x)
+d.retain_grad()
+d.register_hook(lambda grad: grad * 10)
+(2 * d).backward()
+print("retain", d.grad.item())
+
+
+class Once(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t.exp()
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out):
+        (t,) = ctx.saved_tensors
+        return grad_out * t.exp()
+
+
+x = torch.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+(g,) = torch.autograd.grad((Once.apply(x) ** 2).sum(), x, create_graph=True)
+try:
+    torch.autograd.grad(g.sum(), x)
+except RuntimeError as error:
+    print("unused", str(error).split(" appears")[0].replace(" ", "_"))
+"""
+
+
+@functools.lru_cache(maxsize=None)
+def printed_on(release: str) -> dict[str, list[str]]:
+    """What ON_RELEASE prints under another torch of `make versions` (.venvs/torch-<release>), by line."""
+    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
+    out = subprocess.run([str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True,
+                         check=True).stdout
+    return {line.split()[0]: line.split()[1:] for line in out.splitlines()}
 
 
 # --- the Functions of the page --------------------------------------------------------------------
@@ -358,6 +426,23 @@ def test_a_backward_outside_autograd_without_the_decorator_is_silently_wrong():
     assert not torch.allclose(silent, right)
 
 
+def test_a_numpy_backward_raises_only_when_nothing_in_the_first_derivative_has_a_graph():
+    x = torch.tensor([-2.0, 0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    s = torch.sigmoid(x.detach())
+    # Its only term, a constant upstream gradient: no graph at all, the unrelated error.
+    g = first_derivative(NumpySoftplus, x, square=False)
+    assert not g.requires_grad
+    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad"):
+        torch.autograd.grad(g.sum(), x)
+    # An upstream gradient that depends on x: no error, the sigmoid' term is missing.
+    (h,) = torch.autograd.grad(first_derivative(NumpySoftplus, x).sum(), x)
+    torch.testing.assert_close(h, 2 * s * s)
+    # Another term with a graph: no error, only that term is differentiated.
+    (g,) = torch.autograd.grad(NumpySoftplus.apply(x).sum() + (x**3).sum(), x, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), x)
+    torch.testing.assert_close(h, 6 * x.detach())
+
+
 # --- tensor hooks ---------------------------------------------------------------------------------
 
 
@@ -493,6 +578,31 @@ def test_the_old_backward_hook_warns_and_sees_only_the_last_operation():
     assert any(issubclass(w.category, FutureWarning) and "non-full backward hook" in str(w.message) for w in caught)
     # The gradients of the last addmm (bias, input, weight), not of the Sequential's input (4, 3).
     assert seen == [[(1,), (4, 2), (2, 1)]]
+
+
+@pytest.mark.parametrize(("release", "full", "old"), [
+    ("2.14.1", ["UserWarning"], ["FutureWarning"]),
+    ("2.0.1", [], ["UserWarning"]),
+    ("1.12.0", [], ["UserWarning"]),
+])
+def test_the_full_hook_warns_from_torch_2_13_on_and_the_old_hook_s_warning_was_a_user_warning_before(release, full, old):
+    printed = printed_on(release)
+    assert printed["full"] == full
+    assert printed["old"] == old
+
+
+@pytest.mark.parametrize(("release", "stored"), [("2.14.1", "20.0"), ("2.0.1", "20.0"), ("1.12.0", "2.0")])
+def test_retain_grad_stores_after_the_hooks_since_torch_2_0_and_in_registration_order_on_1_12(release, stored):
+    assert printed_on(release)["retain"] == [stored]
+
+
+@pytest.mark.parametrize(("release", "words"), [
+    ("2.14.1", "The_differentiated_Tensor_at_index_0"),
+    ("2.0.1", "One_of_the_differentiated_Tensors"),
+    ("1.12.0", "One_of_the_differentiated_Tensors"),
+])
+def test_the_unused_input_message_names_the_index_only_on_newer_releases(release, words):
+    assert printed_on(release)["unused"] == [words]
 
 
 # --- saved tensors hooks --------------------------------------------------------------------------

@@ -260,6 +260,24 @@ def test_a_view_of_an_ordinary_tensor_taken_in_inference_mode_passes_no_gradient
     assert torch.equal(w.grad, torch.tensor([3.0, 3.0, 0.0]))
 
 
+@pytest.mark.filterwarnings("ignore:.*torch.jit.script.*:DeprecationWarning")  # the first make_dual's notice
+@pytest.mark.parametrize("inside_enable_grad", [False, True])
+def test_inference_mode_drops_forward_mode_tangents_and_no_grad_keeps_them(inside_enable_grad):
+    import contextlib
+
+    import torch.autograd.forward_ad as fwAD
+
+    x = torch.tensor([1.0, 2.0, 0.0])
+    extra = torch.enable_grad if inside_enable_grad else contextlib.nullcontext
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(x, torch.ones(3))
+        for mode in (torch.no_grad, lambda: torch.set_grad_enabled(False)):
+            with mode(), extra():
+                assert torch.equal(fwAD.unpack_dual(dual.sin()).tangent, x.cos())
+        with torch.inference_mode(), extra():
+            assert fwAD.unpack_dual(dual.sin()).tangent is None
+
+
 def test_inference_tensors_have_no_version_counter_but_ordinary_tensors_changed_inside_do():
     n = torch.zeros(3)
     with torch.inference_mode():
@@ -591,6 +609,22 @@ def test_figure_script_uses_the_functions_the_page_shows():
         assert f"figures/loss_curve.{lang}.light.svg#only-light" in text
         assert f"figures/loss_curve.{lang}.dark.svg#only-dark" in text
         assert '("w.grad = None every step", losses), ("never zeroed", losses_acc)' in text
+
+
+def test_the_zh_figure_is_the_code_s_figure_with_only_its_words_translated():
+    """The zh page shows the English-labelled code and says that its figure has Chinese words."""
+    import inspect
+
+    en, zh = fig_loss_curve.curves("en"), fig_loss_curve.curves("zh")
+    assert [losses for _, losses in zh] == [losses for _, losses in en]
+    words = fig_loss_curve.WORDS["en"]
+    defaults = inspect.signature(fig_loss_curve.plot_losses).parameters
+    assert (defaults["xlabel"].default, defaults["ylabel"].default) == (words["x"], words["y"])
+    shown = f'("{words["zeroed"]}", losses), ("{words["never"]}", losses_acc)'
+    for lang in ("zh", "en"):
+        assert shown in (ROOT / "docs" / lang / "grad-modes.md").read_text(encoding="utf-8")
+    zh_page = (ROOT / "docs" / "zh" / "grad-modes.md").read_text(encoding="utf-8")
+    assert "页面上显示的图只把图例和坐标轴的文字换成了中文" in zh_page
 
 
 def test_published_figure_has_both_curves(site):
