@@ -17,9 +17,9 @@ import warnings
 from pathlib import Path
 
 import pytest
-from figures import run_script
 import torch
 import torch.nn.functional as F
+from figures import run_script
 from torch.utils.checkpoint import CheckpointError, checkpoint, checkpoint_sequential
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +41,12 @@ from measure_memory import (  # noqa: E402
 )
 
 MIB = 2**20
-RUNS = {"none": no_checkpoint, "whole": one_checkpoint, "each_layer": checkpoint_each_layer,
-        "sqrt_segments": sqrt_segments}
+RUNS = {
+    "none": no_checkpoint,
+    "whole": one_checkpoint,
+    "each_layer": checkpoint_each_layer,
+    "sqrt_segments": sqrt_segments,
+}
 
 
 def leaf(n=256, seed=0):
@@ -217,8 +221,9 @@ def test_determinism_check_none_turns_off_only_the_shape_dtype_device_comparison
     x = leaf(3)
     for check, raised in [("default", CheckpointError), ("none", RuntimeError)]:
         short = [False]
-        out = checkpoint(lambda t: (t[:2] if short[0] else t).exp().sum(), x, use_reentrant=False,
-                         determinism_check=check)
+        out = checkpoint(
+            lambda t: (t[:2] if short[0] else t).exp().sum(), x, use_reentrant=False, determinism_check=check
+        )
         short[0] = True
         with pytest.raises(raised) as caught:
             out.backward()
@@ -399,6 +404,7 @@ def test_peak_bytes_follows_allocations_and_frees():
         b = torch.empty(1000)  # noqa: F841 - held until the end
         del a
         c = torch.empty(500)  # noqa: F841
+
     assert peak_bytes(run) == 8000  # held: 4000, 8000, 4000, 6000 bytes
 
 
@@ -420,8 +426,11 @@ def test_exercise_the_peak_against_the_number_of_segments_is_u_shaped():
     x = leaf(4096)
 
     def peak(segments):
-        return peak_bytes(lambda: forward_backward(
-            lambda t, d: checkpoint_sequential([silu] * d, segments, t, use_reentrant=False), x, 64))
+        return peak_bytes(
+            lambda: forward_backward(
+                lambda t, d: checkpoint_sequential([silu] * d, segments, t, use_reentrant=False), x, 64
+            )
+        )
 
     peaks = {s: peak(s) for s in (2, 4, 8, 16, 32)}
     assert min(peaks, key=peaks.get) in (8, 16)
@@ -451,9 +460,7 @@ def test_csv_records_machine_torch_and_date_and_has_every_row(measured):
     datetime.date.fromisoformat(about["date"])
     assert int(about["elements per tensor"]) == 2**18
     assert list(rows[0]) == COLUMNS
-    assert sorted((r["strategy"], int(r["depth"])) for r in rows) == sorted(
-        (s, d) for s in STRATEGIES for d in DEPTHS
-    )
+    assert sorted((r["strategy"], int(r["depth"])) for r in rows) == sorted((s, d) for s in STRATEGIES for d in DEPTHS)
 
 
 def test_csv_saved_bytes_are_what_the_hooks_count_now(measured):
@@ -472,7 +479,9 @@ def test_csv_peaks_tell_the_page_s_story(measured):
     assert 1.9 < slope < 2.1  # "about 2 MiB more per layer"
     for depth in DEPTHS:
         assert abs(peak_mib(rows, "whole", depth) - peak_mib(rows, "none", depth)) < 0.1  # about the same
-        assert peak_mib(rows, "sqrt_segments", depth) < peak_mib(rows, "each_layer", depth) < peak_mib(rows, "none", depth)
+        assert (
+            peak_mib(rows, "sqrt_segments", depth) < peak_mib(rows, "each_layer", depth) < peak_mib(rows, "none", depth)
+        )
     assert 0.4 < peak_mib(rows, "each_layer", largest) / none < 0.6  # "about half"
     assert peak_mib(rows, "sqrt_segments", largest) < none / 5  # "less than a fifth"
     assert abs(peak_mib(rows, "sqrt_segments", largest) - (8 + 2 * largest / 8)) < 2  # M(8) = 24
@@ -559,6 +568,9 @@ def test_one_whole_chain_checkpoint_peaks_above_none_by_the_saved_rng_state(meas
     x = leaf(4096)
     plain = peak_bytes(lambda: forward_backward(no_checkpoint, x, 16))
     assert peak_bytes(lambda: forward_backward(one_checkpoint, x, 16)) - plain == rng_state
-    unpreserved = peak_bytes(lambda: forward_backward(
-        lambda t, d: checkpoint(chain, t, d, use_reentrant=False, preserve_rng_state=False), x, 16))
+    unpreserved = peak_bytes(
+        lambda: forward_backward(
+            lambda t, d: checkpoint(chain, t, d, use_reentrant=False, preserve_rng_state=False), x, 16
+        )
+    )
     assert unpreserved == plain

@@ -82,8 +82,9 @@ def printed_on(release: str) -> dict[str, list[str]]:
     if not python.exists():
         pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run([str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
+    ).stdout
     return {line.split()[0]: line.split()[1:] for line in out.splitlines()}
 
 
@@ -580,12 +581,17 @@ def test_the_old_backward_hook_warns_and_sees_only_the_last_operation():
     assert seen == [[(1,), (4, 2), (2, 1)]]
 
 
-@pytest.mark.parametrize(("release", "full", "old"), [
-    ("2.14.1", ["UserWarning"], ["FutureWarning"]),
-    ("2.0.1", [], ["UserWarning"]),
-    ("1.12.0", [], ["UserWarning"]),
-])
-def test_the_full_hook_warns_from_torch_2_13_on_and_the_old_hook_s_warning_was_a_user_warning_before(release, full, old):
+@pytest.mark.parametrize(
+    ("release", "full", "old"),
+    [
+        ("2.14.1", ["UserWarning"], ["FutureWarning"]),
+        ("2.0.1", [], ["UserWarning"]),
+        ("1.12.0", [], ["UserWarning"]),
+    ],
+)
+def test_the_full_hook_warns_from_torch_2_13_on_and_the_old_hook_s_warning_was_a_user_warning_before(
+    release, full, old
+):
     printed = printed_on(release)
     assert printed["full"] == full
     assert printed["old"] == old
@@ -596,11 +602,14 @@ def test_retain_grad_stores_after_the_hooks_since_torch_2_0_and_in_registration_
     assert printed_on(release)["retain"] == [stored]
 
 
-@pytest.mark.parametrize(("release", "words"), [
-    ("2.14.1", "The_differentiated_Tensor_at_index_0"),
-    ("2.0.1", "One_of_the_differentiated_Tensors"),
-    ("1.12.0", "One_of_the_differentiated_Tensors"),
-])
+@pytest.mark.parametrize(
+    ("release", "words"),
+    [
+        ("2.14.1", "The_differentiated_Tensor_at_index_0"),
+        ("2.0.1", "One_of_the_differentiated_Tensors"),
+        ("1.12.0", "One_of_the_differentiated_Tensors"),
+    ],
+)
 def test_the_unused_input_message_names_the_index_only_on_newer_releases(release, words):
     assert printed_on(release)["unused"] == [words]
 

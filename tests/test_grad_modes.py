@@ -59,8 +59,9 @@ def printed_on(release: str) -> dict[str, list[str]]:
     if not python.exists():
         return {}
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run([str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
+    ).stdout
     return {line.split()[0]: line.split()[1:] for line in out.splitlines()}
 
 
@@ -139,9 +140,11 @@ def test_set_grad_enabled_as_a_decorator_leaves_grad_mode_alone_on_this_torch():
     assert not off_here(torch.ones(2, requires_grad=True)).requires_grad
     assert torch.is_grad_enabled()
     with torch.no_grad():  # and it restores what the caller had, not True
+
         @torch.set_grad_enabled(False)
         def off(t):
             return t * 2
+
         assert not torch.is_grad_enabled()
     assert torch.is_grad_enabled()
 
@@ -435,9 +438,12 @@ def test_whether_sgd_rounds_once_or_twice_depends_on_the_cpu_kernel():
 def test_sgds_step_in_the_page_is_exact_on_any_kernel():
     for capability in ("default", None):
         env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"} | (
-            {"ATEN_CPU_CAPABILITY": capability} if capability else {})
-        code = ("import torch; p = torch.tensor([1.0, 2.0], requires_grad=True); p.grad = torch.tensor([2.0, -2.0]);"
-                "torch.optim.SGD([p], lr=0.5).step(); print(p.tolist())")
+            {"ATEN_CPU_CAPABILITY": capability} if capability else {}
+        )
+        code = (
+            "import torch; p = torch.tensor([1.0, 2.0], requires_grad=True); p.grad = torch.tensor([2.0, -2.0]);"
+            "torch.optim.SGD([p], lr=0.5).step(); print(p.tolist())"
+        )
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
         assert out.strip() == "[0.0, 3.0]"
 
@@ -581,8 +587,10 @@ def test_the_never_zeroed_curve_dips_once_to_0_1_then_swings_between_about_1_and
     assert 0.5 < min(later) < 2 and 25 < max(later) < 40
     assert 25 < zeroed[0] < 40 and all(a > b for a, b in zip(zeroed, zeroed[1:]))
     assert zeroed[40] < 1.1 * zeroed[-1] and zeroed[30] > 2 * zeroed[-1]  # levels off after about 40 steps
-    for lang, words in [("en", "dips once to 0.1 at step 3, then keeps swinging between about 1 and 30"),
-                        ("zh", "在第 3 步跌到 0.1 一次，之后在约 1 到 30 之间反复振荡")]:
+    for lang, words in [
+        ("en", "dips once to 0.1 at step 3, then keeps swinging between about 1 and 30"),
+        ("zh", "在第 3 步跌到 0.1 一次，之后在约 1 到 30 之间反复振荡"),
+    ]:
         assert (ROOT / "docs" / lang / "grad-modes.md").read_text(encoding="utf-8").count(words) == 2
 
 
@@ -591,8 +599,11 @@ def test_the_shown_regions_carry_no_comments_since_both_languages_show_them():
     import tokenize
 
     source = (SNIPPETS / "training_loop.py").read_text(encoding="utf-8")
-    shown = [line for region in ("data", "manual", "optim", "plot")
-             for line in source.split(f"# --8<-- [start:{region}]")[1].split(f"# --8<-- [end:{region}]")[0].splitlines()]
+    shown = [
+        line
+        for region in ("data", "manual", "optim", "plot")
+        for line in source.split(f"# --8<-- [start:{region}]")[1].split(f"# --8<-- [end:{region}]")[0].splitlines()
+    ]
     tokens = tokenize.generate_tokens(io.StringIO("\n".join(shown) + "\n").readline)
     assert not [t.string for t in tokens if t.type == tokenize.COMMENT]
     assert '"""' not in "\n".join(shown)

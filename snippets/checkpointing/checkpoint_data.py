@@ -21,4 +21,3 @@ def column(rows, strategy: str, key: str) -> tuple[list[int], list[float]]:
     """Depths and the values of ``key`` for one strategy, sorted by depth."""
     points = sorted((int(r["depth"]), float(r[key])) for r in rows if r["strategy"] == strategy)
     return [p[0] for p in points], [p[1] for p in points]
-

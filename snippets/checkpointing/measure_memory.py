@@ -48,7 +48,14 @@ HERE = Path(__file__).resolve().parent
 ELEMENTS = 2**18  # float32: 1 MiB per tensor
 DEPTHS = [4, 9, 16, 25, 36, 49, 64]  # perfect squares, so sqrt(N) segments have N/sqrt(N) layers each
 COLUMNS = [
-    "strategy", "depth", "segments", "saved_bytes", "peak_bytes", "rss_increase_bytes", "median_seconds", "repeats",
+    "strategy",
+    "depth",
+    "segments",
+    "saved_bytes",
+    "peak_bytes",
+    "rss_increase_bytes",
+    "median_seconds",
+    "repeats",
 ]
 
 
@@ -64,6 +71,8 @@ def chain(x, depth):
     for _ in range(depth):
         x = silu(x)
     return x
+
+
 # --8<-- [end:chain]
 
 
@@ -83,6 +92,8 @@ def saved_bytes(compute):
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         out = compute()
     return out, len(packed), sum(by_storage.values())
+
+
 # --8<-- [end:saved-bytes]
 
 
@@ -105,6 +116,8 @@ def checkpoint_each_layer(x, depth):
 
 def sqrt_segments(x, depth):
     return checkpoint_sequential([silu] * depth, math.isqrt(depth), x, use_reentrant=False)
+
+
 # --8<-- [end:strategies]
 
 
@@ -137,6 +150,8 @@ def peak_bytes(run):
         held += nbytes
         peak = max(peak, held)
     return peak
+
+
 # --8<-- [end:peak-bytes]
 
 
@@ -201,7 +216,10 @@ def measure_time(depth: int, rounds: int = 15) -> dict:
 def in_new_process(*arguments: str, **environment: str) -> dict:
     result = subprocess.run(
         [sys.executable, __file__, *arguments],
-        capture_output=True, text=True, check=True, env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **environment},
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -233,8 +251,11 @@ def measure_all() -> list[dict]:
             row.update(in_new_process("--memory", strategy, str(depth), MALLOC_MMAP_THRESHOLD_="131072"))
             row.update(times[strategy])
             rows.append(row)
-            print(f"{strategy:>14} N={depth:<3} peak {row['peak_bytes'] / 2**20:6.1f} MiB, "
-                  f"{float(row['median_seconds']) * 1e3:6.1f} ms", file=sys.stderr)
+            print(
+                f"{strategy:>14} N={depth:<3} peak {row['peak_bytes'] / 2**20:6.1f} MiB, "
+                f"{float(row['median_seconds']) * 1e3:6.1f} ms",
+                file=sys.stderr,
+            )
     return rows
 
 

@@ -11,9 +11,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chain_rule import intermediates  # noqa: E402
-
-from figure_style import save_figure  # noqa: E402
+from chain_rule import intermediates
+from figure_style import save_figure
 
 X0 = 2.0
 
@@ -41,9 +40,16 @@ EDGES = [
 ]
 
 # Where each edge's label sits, relative to the middle of the edge (kept clear of the boxes).
-LABEL_OFFSET = {("x", "a"): (-0.35, 0.05), ("a", "b"): (0.0, 0.3), ("b", "d"): (0.45, 0.02),
-                ("c", "d"): (-0.1, 0.12), ("x", "c"): (0.0, 0.1), ("x", "e"): (-0.45, -0.2),
-                ("d", "f"): (0.15, 0.1), ("e", "f"): (0.0, 0.12)}
+LABEL_OFFSET = {
+    ("x", "a"): (-0.35, 0.05),
+    ("a", "b"): (0.0, 0.3),
+    ("b", "d"): (0.45, 0.02),
+    ("c", "d"): (-0.1, 0.12),
+    ("x", "c"): (0.0, 0.1),
+    ("x", "e"): (-0.45, -0.2),
+    ("d", "f"): (0.15, 0.1),
+    ("e", "f"): (0.0, 0.12),
+}
 
 TITLE = {
     "zh": "f(x) = log(x²) · sin x + 1/x，x = 2（方框：变量的值；边上：局部导数）",
@@ -92,19 +98,43 @@ def draw(theme, lang):
     boxes = {}
     for name, (label, (x, y)) in NODES.items():
         edge = theme["text"] if name in ("x", "f") else theme["lines"][0]
-        boxes[name] = ax.text(x, y, f"{label}\n= {number(value[name])}", ha="center", va="center",
-                              fontsize=11, linespacing=1.3,
-                              bbox={"boxstyle": "round,pad=0.45", "facecolor": theme["node"], "edgecolor": edge})
+        boxes[name] = ax.text(
+            x,
+            y,
+            f"{label}\n= {number(value[name])}",
+            ha="center",
+            va="center",
+            fontsize=11,
+            linespacing=1.3,
+            bbox={"boxstyle": "round,pad=0.45", "facecolor": theme["node"], "edgecolor": edge},
+        )
     for start, end, formula in EDGES:
         (x0, y0), (x1, y1) = NODES[start][1], NODES[end][1]
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops={"arrowstyle": "-|>", "color": theme["lines"][1], "lw": 1.3,
-                                "patchA": boxes[start].get_bbox_patch(), "patchB": boxes[end].get_bbox_patch(),
-                                "shrinkA": 2, "shrinkB": 2})
+        ax.annotate(
+            "",
+            xy=(x1, y1),
+            xytext=(x0, y0),
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": theme["lines"][1],
+                "lw": 1.3,
+                "patchA": boxes[start].get_bbox_patch(),
+                "patchB": boxes[end].get_bbox_patch(),
+                "shrinkA": 2,
+                "shrinkB": 2,
+            },
+        )
         text = formula if formula == "1" else f"{formula} = {number(local[(start, end)])}"
         dx, dy = LABEL_OFFSET[(start, end)]
-        ax.text((x0 + x1) / 2 + dx, (y0 + y1) / 2 + dy, text, ha="center", va="bottom", fontsize=9.5,
-                color=theme["lines"][2])
+        ax.text(
+            (x0 + x1) / 2 + dx,
+            (y0 + y1) / 2 + dy,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=9.5,
+            color=theme["lines"][2],
+        )
     ax.set_xlim(-0.6, 6.6)
     ax.set_ylim(-1.6, 1.7)
     ax.set_title(TITLE[lang], fontsize=11)

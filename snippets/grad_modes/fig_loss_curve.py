@@ -5,13 +5,17 @@ figure passes them its words in each language.
 """
 
 import matplotlib.pyplot as plt
-
 from figure_style import LANGUAGES, save_figure
 from training_loop import make_data, plot_losses, train_by_hand
 
 WORDS = {
     "zh": {"zeroed": "每步 w.grad = None", "never": "从不清零", "x": "步数", "y": "损失（均方误差）"},
-    "en": {"zeroed": "w.grad = None every step", "never": "never zeroed", "x": "step", "y": "loss (mean squared error)"},
+    "en": {
+        "zeroed": "w.grad = None every step",
+        "never": "never zeroed",
+        "x": "step",
+        "y": "loss (mean squared error)",
+    },
 }
 
 
