@@ -22,14 +22,17 @@ class RecordedGraph:
     edges: Counter = field(default_factory=Counter)
 
 
+# The region `count` has no comments or docstrings, since pages in both languages show it; their
+# prose explains it. nodes_behind(output) is every node reachable from output.grad_fn through
+# next_functions, the work list of a backward sweep (a None in next_functions stands for an input
+# that needs no gradient); count_nodes(output) is how many there are (0 outside any graph).
 # --8<-- [start:count]
 def nodes_behind(output):
-    """Every node reachable from ``output.grad_fn``: the work list of a backward sweep."""
     seen = set()
     todo = [output.grad_fn]
     while todo:
         node = todo.pop()
-        if node is None or node in seen:  # None: an input that needs no gradient
+        if node is None or node in seen:
             continue
         seen.add(node)
         todo.extend(child for child, _ in node.next_functions)
@@ -37,7 +40,6 @@ def nodes_behind(output):
 
 
 def count_nodes(output):
-    """How many nodes a backward sweep from ``output`` would visit (0 outside any graph)."""
     return len(nodes_behind(output))
 # --8<-- [end:count]
 

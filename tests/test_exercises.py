@@ -83,6 +83,17 @@ def test_both_pages_show_the_same_code():
     assert code("zh") == code("en")
 
 
+def test_the_snippet_regions_the_page_includes_carry_no_comments_or_docstrings():
+    # both languages show the same region, so anything it says in words would be English on the zh page
+    text = (ROOT / "docs" / "zh" / "exercises.md").read_text(encoding="utf-8")
+    includes = re.findall(r'--8<-- "([^":]+):([\w-]+)"', text)
+    assert len(includes) == 4
+    for path, name in includes:
+        source = (ROOT / path).read_text(encoding="utf-8")
+        region = source.split(f"# --8<-- [start:{name}]\n")[1].split(f"# --8<-- [end:{name}]")[0]
+        assert "#" not in region and '"""' not in region and "'''" not in region, (path, name)
+
+
 # --- exercise 1: second derivatives ---------------------------------------------------------------
 
 
@@ -233,7 +244,8 @@ def test_jacfwd_wins_on_tall_and_jacrev_on_wide_once_the_long_side_grows():
 
 # --- exercise 2: backward again -------------------------------------------------------------------
 # Rule on the page: a second backward() raises when it needs a tensor the first walk freed; a graph
-# that saved nothing can be walked again; every walk adds into the leaf's .grad.
+# that saved nothing can be walked again; each walk adds into .grad on every leaf that requires grad
+# and that it reaches (with inputs=, only on those listed).
 
 SECOND_WALK = [
     ("x.sum()", lambda x: x.sum(), True),
@@ -295,6 +307,59 @@ def test_a_result_computed_under_no_grad_has_no_graph_to_walk_even_once():
             y = x.sum()
         with pytest.raises(RuntimeError, match="does not require grad"):
             y.backward()
+
+
+@pytest.mark.parametrize("keep", [{}, {"retain_graph": True}])
+def test_backward_drops_the_saved_references_the_leaf_lives_on_and_an_unheld_intermediate_is_freed(keep):
+    import gc
+    import weakref
+
+    class Box:
+        """What a node keeps for one saved tensor, so that we can see when the node drops it."""
+
+        def __init__(self, tensor):
+            self.tensor = tensor
+
+    boxes, saved = [], []
+
+    def pack(tensor):
+        box = Box(tensor)
+        boxes.append(weakref.ref(box))
+        saved.append(weakref.ref(tensor))
+        return box
+
+    x = torch.arange(4.0, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda box: box.tensor):
+        y = 2 * torch.dot(x, x)  # DotBackward0 saves x, twice
+        z = torch.sin(x * 3).sum()  # SinBackward0 saves x * 3, which nothing else holds
+    assert [t() is x for t in saved] == [True, True, False]
+    y.backward(**keep)
+    z.backward(**keep)
+    gc.collect()
+    assert [b() is not None for b in boxes] == [bool(keep)] * 3  # by default every node dropped them
+    assert [t() is not None for t in saved] == [True, True, bool(keep)]  # x lives on; x * 3 was freed
+    assert torch.equal(x, torch.arange(4.0))
+
+
+def test_each_backward_adds_into_grad_on_every_leaf_that_requires_grad_and_that_it_reaches():
+    w = torch.tensor(2.0, requires_grad=True)
+    x = torch.tensor(1.0, requires_grad=True)
+    unused = torch.tensor(5.0, requires_grad=True)
+    c = torch.tensor(3.0)  # a constant: requires no grad
+    for walk in (1, 2):
+        (w * x * c).backward()
+        assert (w.grad.item(), x.grad.item()) == (3.0 * walk, 6.0 * walk)  # added, not overwritten
+    assert c.grad is None and unused.grad is None
+    (w * x * c).backward(inputs=[w])  # with inputs=, only those listed
+    assert (w.grad.item(), x.grad.item()) == (9.0, 12.0)
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True:UserWarning")
+def test_with_create_graph_too_backward_adds_into_grad():
+    x = torch.tensor(2.0, requires_grad=True)
+    (x**3).backward(create_graph=True)
+    (x**3).backward(create_graph=True)
+    assert x.grad.item() == 24.0 and x.grad.requires_grad
 
 
 # --- exercise 3: control flow with a vector or matrix ---------------------------------------------
