@@ -40,6 +40,10 @@ QUIET = re.compile(
 )
 
 
+# What a lab's kernel prints when another process bound one of the ports chosen for it.
+KERNEL_PORT_RACE = "zmq.error.ZMQError: Address already in use"
+
+
 def config_file(language: str, default: str) -> Path:
     return ROOT / ("mkdocs.yml" if language == default else f"mkdocs.{language}.yml")
 
@@ -74,6 +78,7 @@ def build(site: Path, wanted: list[str] | None = None, extra_args: tuple[str, ..
     site = site.resolve()
     started = time.monotonic()
     running = {}
+    running_command = {}
     for language in wanted:
         staging = site.with_name(f".{site.name}.{language}.building")
         shutil.rmtree(staging, ignore_errors=True)
@@ -89,6 +94,7 @@ def build(site: Path, wanted: list[str] | None = None, extra_args: tuple[str, ..
             str(staging),
             *extra_args,
         ]
+        running_command[language] = command
         running[language] = (
             staging,
             subprocess.Popen(command, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
@@ -96,6 +102,21 @@ def build(site: Path, wanted: list[str] | None = None, extra_args: tuple[str, ..
     failed = []
     for language, (staging, process) in running.items():
         log, _ = process.communicate()
+        if process.returncode != 0 and KERNEL_PORT_RACE in log:
+            # jupyter_client picks a kernel's ports as free and the kernel binds them later: another
+            # kernel starting at that moment (the other language's labs, a test's notebooks) can take
+            # one first. Only that failure is retried, once, alone.
+            print(f"build_site: the {language} build lost a kernel port to another process; building it again")
+            shutil.rmtree(staging, ignore_errors=True)
+            process = subprocess.run(
+                running_command[language],
+                cwd=ROOT,
+                env=env,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            log = process.stdout
         if process.returncode != 0:
             failed.append(language)
             print(
