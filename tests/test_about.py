@@ -1,0 +1,116 @@
+"""Claims of docs/*/about.md about how the pages are checked, tried on the harness and the repository."""
+
+from __future__ import annotations
+
+import importlib.util
+import platform
+import re
+import sys
+import traceback
+from pathlib import Path
+
+import pytest
+import torch
+from markdown_blocks import Block, as_shown
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def harness():
+    """The project's conftest.py, loaded under its own name, for its run_block."""
+    spec = importlib.util.spec_from_file_location("page_harness", ROOT / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def gradcheck_of_a_wrong_backward():
+    class Twice(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 3 * grad
+
+    return torch.autograd.gradcheck(Twice.apply, (torch.ones(2, dtype=torch.float64, requires_grad=True),))
+
+
+def test_an_exception_from_outside_the_builtins_is_shown_by_its_class_name_where_python_prints_its_module():
+    gradcheck_error = sys.modules["torch.autograd.gradcheck"].GradcheckError  # the module, not the function
+    with pytest.raises(gradcheck_error) as caught:
+        gradcheck_of_a_wrong_backward()
+    python_prints = traceback.format_exception_only(caught.type, caught.value)[-1]
+    assert python_prints.startswith("torch.autograd.gradcheck.GradcheckError: Jacobian mismatch")
+    block = Block(
+        ROOT / "docs" / "about-test.md",
+        1,
+        "import torch\n\n"
+        "class Twice(torch.autograd.Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x):\n"
+        "        return 2 * x\n\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, grad):\n"
+        "        return 3 * grad\n\n"
+        "torch.autograd.gradcheck(Twice.apply, (torch.ones(2, dtype=torch.float64, requires_grad=True),))\n",
+        "",
+        raises="GradcheckError",
+    )
+    shown = harness().run_block(block, {"__name__": "__main__"})
+    assert shown == python_prints.removeprefix("torch.autograd.gradcheck.")  # the module path is all that goes
+
+
+def test_a_builtin_exception_is_printed_by_python_without_a_module_path_too():
+    assert traceback.format_exception_only(RuntimeError, RuntimeError("m"))[-1] == "RuntimeError: m\n"
+
+
+def test_the_build_tail_is_the_only_text_the_pages_rewrite():
+    message = "UserWarning: The .grad attribute of a Tensor that is not a leaf (Triggered internally at /a/b/TensorBody.h:494.)\n"
+    assert as_shown(message) == message.replace("/a/b/TensorBody.h:494.", "…")
+    untouched = "RuntimeError: element 0 of tensors does not require grad and does not have a grad_fn\n"
+    assert as_shown(untouched) == untouched
+
+
+def includes():
+    for path in sorted(DOCS.rglob("*.md")):
+        for target in re.findall(r'--8<-- "([^"]+)"', path.read_text(encoding="utf-8")):
+            yield path, target
+
+
+def test_every_include_is_one_named_region_except_the_playground_s_whole_file():
+    whole_files = {(path.relative_to(DOCS).as_posix(), target) for path, target in includes() if ":" not in target}
+    assert whole_files == {
+        ("zh/playground.md", "snippets/from_scratch/engine.py"),
+        ("en/playground.md", "snippets/from_scratch/engine.py"),
+    }
+
+
+@pytest.mark.parametrize("csv", sorted((ROOT / "snippets" / "cost").glob("*.csv")), ids=lambda p: p.name)
+def test_each_timing_file_records_the_cpu_architecture_processors_torch_version_and_date(csv):
+    header = dict(
+        line[2:].split(": ", 1) for line in csv.read_text(encoding="utf-8").splitlines() if line.startswith("# ") and ": " in line
+    )
+    assert {"machine", "processors", "torch", "date"} <= header.keys()
+    # `machine` is platform.machine(): an architecture such as x86_64, not a host or a CPU model
+    assert header["machine"] in {"x86_64", "AMD64", "aarch64", "arm64", platform.machine()}
+    assert header["processors"].isdigit()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", header["date"])
+
+
+def test_requirements_pin_torch_and_no_python_which_ci_sets_to_3_11():
+    requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    assert re.search(r"^torch==2\.13\.0$", requirements, re.M)
+    assert not re.search(r"^python\s*[=<>~!]", requirements, re.M | re.I)
+    ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    assert re.findall(r'python-version: "([\d.]+)"', ci) and set(re.findall(r'python-version: "([\d.]+)"', ci)) == {"3.11"}
+
+
+@pytest.mark.parametrize("lang, unpublished", [("zh", "这些笔记没有公开发表"), ("en", "The notes are not published")])
+def test_the_about_page_says_the_notes_are_unpublished_and_no_page_points_to_them(lang, unpublished):
+    assert unpublished in (DOCS / lang / "about.md").read_text(encoding="utf-8")
+    for path in sorted(DOCS.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        assert "lesson.zh.txt" not in text and "source-lesson" not in text, path
