@@ -253,8 +253,8 @@ def test_pip_config_set_writes_to_the_venv_s_file_if_it_exists_and_else_to_the_u
 def test_the_version_string_the_page_quotes_for_torch_from_pypi_is_the_recorded_one():
     """PyPI's wheel is plain 2.14.1 to pip; torch.__version__ of that install is what make versions recorded."""
     data = json.loads((ROOT / "versions" / "torch-versions.json").read_text(encoding="utf-8"))
-    quoted = {m for page in PAGES for m in re.findall(r"`(2\.14\.1\+cu\d+)`", page.read_text(encoding="utf-8"))}
-    assert quoted == {data["versions"]["2.14.1"]["torch"]}
+    quoted = {m for page in PAGES for m in re.findall(r"`(\+cu\d+)`", page.read_text(encoding="utf-8"))}
+    assert quoted == {"+" + data["versions"]["2.14.1"]["torch"].split("+")[1]}
     for release in ("2.14.1", "2.0.1", "1.12.0"):  # installed from PyPI: each reports its CUDA version
         assert re.fullmatch(rf"{re.escape(release)}\+cu\d+", data["versions"][release]["torch"])
 
