@@ -41,6 +41,8 @@ def nodes_behind(output):
 
 def count_nodes(output):
     return len(nodes_behind(output))
+
+
 # --8<-- [end:count]
 
 
@@ -96,17 +98,19 @@ def draw_graph(graph: RecordedGraph, theme: dict, title: str, output_name: str):
             xy[node] = (slot - (len(nodes) - 1) / 2, -(depth + 1))
     box = {"boxstyle": "round,pad=0.4", "facecolor": theme["node"], "edgecolor": theme["lines"][0]}
     ax.text(0, 0, output_name, ha="center", va="center", fontsize=12, bbox={**box, "edgecolor": theme["text"]})
-    ax.annotate("", xy=(0, -0.72), xytext=(0, -0.28),
-                arrowprops={"arrowstyle": "-|>", "color": theme["text"]})
+    ax.annotate("", xy=(0, -0.72), xytext=(0, -0.28), arrowprops={"arrowstyle": "-|>", "color": theme["text"]})
     for node, (x, y) in xy.items():
         ax.text(x, y, graph.labels[node], ha="center", va="center", fontsize=10, bbox=box)
     for (start, end), count in sorted(graph.edges.items()):
         (x0, y0), (x1, y1) = xy[start], xy[end]
         bends = [0.0] if count == 1 else [0.6 * (k - (count - 1) / 2) for k in range(count)]
         for bend in bends:
-            ax.annotate("", xy=(x1, y1 + 0.28), xytext=(x0, y0 - 0.28),
-                        arrowprops={"arrowstyle": "-|>", "color": theme["lines"][1],
-                                    "connectionstyle": f"arc3,rad={bend}"})
+            ax.annotate(
+                "",
+                xy=(x1, y1 + 0.28),
+                xytext=(x0, y0 - 0.28),
+                arrowprops={"arrowstyle": "-|>", "color": theme["lines"][1], "connectionstyle": f"arc3,rad={bend}"},
+            )
     xs = [x for x, _ in xy.values()]
     ax.set_xlim(min(xs) - 1.1, max(xs) + 1.1)
     ax.set_ylim(-height + 0.4, 0.5)

@@ -91,7 +91,9 @@ def test_every_include_is_one_named_region_except_the_playground_s_whole_file():
 @pytest.mark.parametrize("csv", sorted((ROOT / "snippets" / "cost").glob("*.csv")), ids=lambda p: p.name)
 def test_each_timing_file_records_the_cpu_architecture_processors_torch_version_and_date(csv):
     header = dict(
-        line[2:].split(": ", 1) for line in csv.read_text(encoding="utf-8").splitlines() if line.startswith("# ") and ": " in line
+        line[2:].split(": ", 1)
+        for line in csv.read_text(encoding="utf-8").splitlines()
+        if line.startswith("# ") and ": " in line
     )
     assert {"machine", "processors", "torch", "date"} <= header.keys()
     # `machine` is platform.machine(): an architecture such as x86_64, not a host or a CPU model
@@ -105,7 +107,9 @@ def test_requirements_pin_torch_and_no_python_which_ci_sets_to_3_11():
     assert re.search(r"^torch==2\.13\.0$", requirements, re.M)
     assert not re.search(r"^python\s*[=<>~!]", requirements, re.M | re.I)
     ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
-    assert re.findall(r'python-version: "([\d.]+)"', ci) and set(re.findall(r'python-version: "([\d.]+)"', ci)) == {"3.11"}
+    assert re.findall(r'python-version: "([\d.]+)"', ci) and set(re.findall(r'python-version: "([\d.]+)"', ci)) == {
+        "3.11"
+    }
 
 
 @pytest.mark.parametrize("lang, unpublished", [("zh", "这些笔记没有公开发表"), ("en", "The notes are not published")])

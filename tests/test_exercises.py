@@ -65,10 +65,14 @@ def test_every_exercise_is_a_question_box_with_a_folded_answer(lang):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_no_answer_shows_more_than_about_ten_lines_of_its_own_code(lang):
     text = (ROOT / "docs" / lang / "exercises.md").read_text(encoding="utf-8")
-    for answer in re.split(r'^\?\?\? success ', text, flags=re.M)[1:]:
+    for answer in re.split(r"^\?\?\? success ", text, flags=re.M)[1:]:
         answer = answer.split("\n## ")[0]
-        own = [line for body in re.findall(r"```python\n(.*?)```", answer, re.S) for line in body.splitlines()
-               if line.strip() and not line.strip().startswith(("--8<--", "import ", "#"))]
+        own = [
+            line
+            for body in re.findall(r"```python\n(.*?)```", answer, re.S)
+            for line in body.splitlines()
+            if line.strip() and not line.strip().startswith(("--8<--", "import ", "#"))
+        ]
         assert len(own) <= 11, answer[:80]
 
 
@@ -128,8 +132,11 @@ def test_create_graph_grows_the_graph_at_every_order(x0):
 # node produced (for the leaf, AccumulateGrad stands for x itself), and with it every node it leads to.
 RETURNING = [
     ("the page's f", page_f, {"LogBackward0", "SinBackward0", "PowBackward0", "ReciprocalBackward0", "AccumulateGrad"}),
-    ("the product made a sum", lambda x: (torch.log(x**2) + torch.sin(x)) + torch.reciprocal(x),
-     {"PowBackward0", "ReciprocalBackward0", "AccumulateGrad"}),
+    (
+        "the product made a sum",
+        lambda x: (torch.log(x**2) + torch.sin(x)) + torch.reciprocal(x),
+        {"PowBackward0", "ReciprocalBackward0", "AccumulateGrad"},
+    ),
     ("sin alone", torch.sin, {"AccumulateGrad"}),
     ("exp: its formula uses its own result, which leads to x", torch.exp, {"ExpBackward0", "AccumulateGrad"}),
     ("a times a constant: the formula uses only the constant", lambda x: x * 3.0, set()),
@@ -219,8 +226,10 @@ def test_hvp_is_a_constant_multiple_of_a_gradient_and_the_hessian_grows_fastest(
     assert max(ratios) / min(ratios) < 2.5
     full_ratio = [full[n] / grad[n] for n in sizes]
     assert full_ratio[-1] > 10 * full_ratio[0]
-    growth = {name: series[sizes[-1]] / series[sizes[0]] for name, series in
-              {"gradient": grad, "hvp": hvp, "hessian": full}.items()}
+    growth = {
+        name: series[sizes[-1]] / series[sizes[0]]
+        for name, series in {"gradient": grad, "hvp": hvp, "hessian": full}.items()
+    }
     assert growth["hessian"] > max(growth["gradient"], growth["hvp"])
 
 
@@ -458,8 +467,9 @@ def test_halving_gives_two_to_the_minus_m_inside_each_interval_including_m_zero(
         assert inside, x0
         if m == 0 or abs(x0) > 2 ** (m - 1):  # strictly inside: the true derivative
             h = 1e-9
-            assert math.isclose((value_at(branches.halve, x0 + h) - value_at(branches.halve, x0 - h)) / (2 * h),
-                                slope, rel_tol=1e-4)
+            assert math.isclose(
+                (value_at(branches.halve, x0 + h) - value_at(branches.halve, x0 - h)) / (2 * h), slope, rel_tol=1e-4
+            )
 
 
 @pytest.mark.parametrize("power", [0, 1, 3, 5])
@@ -551,8 +561,15 @@ def test_the_edge_labels_are_the_local_derivatives():
     figure = load_module(EXERCISES / "fig_dependency_graph.py", "fig_dependency_graph")
     x0 = 2.0
     v = {k: t.item() for k, t in chain_rule.intermediates(torch.tensor(x0, dtype=torch.float64)).items()}
-    label_value = {"2x": 2 * x0, "1/a": 1 / v["a"], "cos x": math.cos(x0), "−1/x²": -1 / x0**2,
-                   "c": v["c"], "b": v["b"], "1": 1.0}
+    label_value = {
+        "2x": 2 * x0,
+        "1/a": 1 / v["a"],
+        "cos x": math.cos(x0),
+        "−1/x²": -1 / x0**2,
+        "c": v["c"],
+        "b": v["b"],
+        "1": 1.0,
+    }
     ops = {"a": lambda s: s**2, "b": torch.log, "c": torch.sin, "d": None, "e": torch.reciprocal, "f": None}
     for start, end, label in figure.EDGES:
         s = torch.tensor(v[start], dtype=torch.float64, requires_grad=True)
@@ -566,7 +583,7 @@ def test_the_edge_labels_are_the_local_derivatives():
         assert math.isclose(s.grad.item(), label_value[label], rel_tol=1e-12), (start, end)
     # the numbers the figure prints are these derivatives and the forward values
     for edge, drawn in figure.local_derivatives(x0).items():
-        label = dict(((a, b), l) for a, b, l in figure.EDGES)[edge]
+        label = dict(((a, b), name) for a, b, name in figure.EDGES)[edge]
         assert math.isclose(drawn, label_value[label], rel_tol=1e-12), edge
     assert figure.values(x0) == v
 
@@ -614,8 +631,12 @@ def test_every_row_of_both_tables_follows_the_rules_on_the_page():
         for name, expected in hand_adjoints(x0).items():
             assert math.isclose(backward[name][1], expected, rel_tol=1e-12, abs_tol=1e-12), (x0, name)
         assert math.isclose(forward["f"][1], backward["x"][1], rel_tol=1e-12, abs_tol=1e-12)
-        assert math.isclose(forward["f"][1], chain_rule.df_dx(torch.tensor(x0, dtype=torch.float64)).item(),
-                            rel_tol=1e-12, abs_tol=1e-12)
+        assert math.isclose(
+            forward["f"][1],
+            chain_rule.df_dx(torch.tensor(x0, dtype=torch.float64)).item(),
+            rel_tol=1e-12,
+            abs_tol=1e-12,
+        )
         for name in forward:  # both sweeps see the same values
             assert forward[name][0] == backward[name][0]
 

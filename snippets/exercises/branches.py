@@ -11,6 +11,8 @@ def halve(x):
     while x.abs() >= 1:
         x = x / 2
     return x
+
+
 # --8<-- [end:halving]
 
 
@@ -19,4 +21,6 @@ def g(x):
     if x == 1:
         return 5 * x - 4
     return x**2
+
+
 # --8<-- [end:one-point]
