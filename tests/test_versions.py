@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from markdown_blocks import ROOT, code_digest, parse_blocks
+from markdown_blocks import ROOT, code_digest, expand_includes, parse_blocks
 
 DATA = json.loads((ROOT / "versions" / "torch-versions.json").read_text(encoding="utf-8"))["versions"]
 NEWER, OLD, D2L = "2.14.1", "2.0.1", "1.12.0"
@@ -97,9 +97,9 @@ def test_on_1_12_the_first_block_using_what_came_with_2_0_raises_and_the_rest_of
     first = statuses.index("error")
     assert set(statuses[:first]) == {"same"} and set(statuses[first + 1 :]) == {"not run"}
     failed = records(D2L, name)[first]
-    assert error in failed["error"] and used in source(failed)
+    assert error in failed["error"] and used in expand_includes(source(failed))
     if name == "forward-mode":
-        assert len(statuses) - first - 1 == 5  # "the five blocks after it"
+        assert len(statuses) - first - 1 > 0  # "none of the blocks after it run"
         assert differing(NEWER, name) == [] and differing(OLD, name) == []
 
 
