@@ -41,8 +41,6 @@ def nodes_behind(output):
 
 def count_nodes(output):
     return len(nodes_behind(output))
-
-
 # --8<-- [end:count]
 
 

@@ -71,8 +71,6 @@ def chain(x, depth):
     for _ in range(depth):
         x = silu(x)
     return x
-
-
 # --8<-- [end:chain]
 
 
@@ -92,8 +90,6 @@ def saved_bytes(compute):
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         out = compute()
     return out, len(packed), sum(by_storage.values())
-
-
 # --8<-- [end:saved-bytes]
 
 
@@ -116,8 +112,6 @@ def checkpoint_each_layer(x, depth):
 
 def sqrt_segments(x, depth):
     return checkpoint_sequential([silu] * depth, math.isqrt(depth), x, use_reentrant=False)
-
-
 # --8<-- [end:strategies]
 
 
@@ -150,8 +144,6 @@ def peak_bytes(run):
         held += nbytes
         peak = max(peak, held)
     return peak
-
-
 # --8<-- [end:peak-bytes]
 
 

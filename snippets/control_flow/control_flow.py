@@ -18,8 +18,6 @@ def f(a):
     else:
         c = 100 * b
     return c
-
-
 # --8<-- [end:f]
 
 

@@ -40,8 +40,6 @@ def second_derivative(x):
     (dx,) = torch.autograd.grad(elementwise(x).sum(), x, create_graph=True)
     (d2x,) = torch.autograd.grad(dx.sum(), x)
     return d2x
-
-
 # --8<-- [end:elementwise]
 
 
@@ -55,8 +53,6 @@ def graph_nodes(*outputs):
             seen.add(node)
             stack.extend(child for child, _ in node.next_functions)
     return seen
-
-
 # --8<-- [end:graph-nodes]
 
 
@@ -76,8 +72,6 @@ def hessian_vector_product(f, w, v):
     (g,) = torch.autograd.grad(f(w), w, create_graph=True)
     (hv,) = torch.autograd.grad(g @ v, w)
     return hv
-
-
 # --8<-- [end:fit]
 
 

@@ -11,8 +11,6 @@ def halve(x):
     while x.abs() >= 1:
         x = x / 2
     return x
-
-
 # --8<-- [end:halving]
 
 
@@ -21,6 +19,4 @@ def g(x):
     if x == 1:
         return 5 * x - 4
     return x**2
-
-
 # --8<-- [end:one-point]

@@ -18,8 +18,6 @@ def intermediates(x):
 
 def f(x):
     return intermediates(x)["f"]
-
-
 # --8<-- [end:function]
 
 
@@ -27,8 +25,6 @@ def f(x):
 def df_dx(x):
     """The chain rule worked out by hand (see the derivation above)."""
     return 2 / x * torch.sin(x) + torch.log(x**2) * torch.cos(x) - 1 / x**2
-
-
 # --8<-- [end:formula]
 
 
@@ -42,8 +38,6 @@ def tangents(x0: float) -> dict:
         return {
             name: (fwAD.unpack_dual(v).primal.item(), fwAD.unpack_dual(v).tangent.item()) for name, v in found.items()
         }
-
-
 # --8<-- [end:forward]
 
 
@@ -57,6 +51,4 @@ def adjoints(x0: float) -> dict:
             v.retain_grad()  # keep the .grad of a non-leaf, which autograd would discard
     found["f"].backward()  # the seed: df/df = 1
     return {name: (v.item(), v.grad.item()) for name, v in found.items()}
-
-
 # --8<-- [end:reverse]

@@ -18,8 +18,6 @@ def jacobian_by_rows(fn, x):
     m = y.numel()
     rows = [pull_back(e)[0] for e in torch.eye(m, dtype=y.dtype)]
     return torch.stack(rows), m
-
-
 # --8<-- [end:columns-rows]
 
 
@@ -46,6 +44,4 @@ def tensors_kept(depth, mode):
             with fwAD.dual_level():
                 deep_chain(fwAD.make_dual(x, torch.ones_like(x)), depth)
     return len(kept)
-
-
 # --8<-- [end:saved]

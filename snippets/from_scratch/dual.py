@@ -76,6 +76,4 @@ class Dual:
 def as_dual(x):
     """A plain number c is the dual number c + 0ε: a constant has no tangent."""
     return x if isinstance(x, Dual) else Dual(x, 0.0)
-
-
 # --8<-- [end:dual]

@@ -25,8 +25,6 @@ class Value:
 
     def __repr__(self):
         return f"{type(self).__name__}(data={self.data!r}, grad={self.grad!r})"
-
-
 # --8<-- [end:value]
 
 
@@ -44,8 +42,6 @@ def method(cls):
 def result(like, data, op, *edges):
     """A new Value computed by ``op``; each edge is (parent Value, local derivative)."""
     return type(like)(data, [p for p, _ in edges], [d for _, d in edges], op)
-
-
 # --8<-- [end:method]
 
 
@@ -74,8 +70,6 @@ def __radd__(self, other):
 @method(Value)
 def __rmul__(self, other):
     return result(self, other * self.data, f"{other:g} *", (self, float(other)))
-
-
 # --8<-- [end:add-mul]
 
 
@@ -114,8 +108,6 @@ def __neg__(self):
 def __pow__(self, n):
     # Only a plain number as exponent: d(a^n)/da = n a^(n-1).
     return result(self, self.data**n, f"** {n:g}", (self, n * self.data ** (n - 1)))
-
-
 # --8<-- [end:more-arithmetic]
 
 
@@ -146,8 +138,6 @@ def tanh(self):
 def relu(self):
     # At exactly 0 we take the slope 0, as torch.relu does.
     return result(self, max(self.data, 0.0), "relu", (self, 1.0 if self.data > 0 else 0.0))
-
-
 # --8<-- [end:functions]
 
 
@@ -169,8 +159,6 @@ def topological_order(output):
             stack.append((node, True))
             stack.extend((parent, False) for parent in node._parents)
     return order
-
-
 # --8<-- [end:topological-order]
 
 
@@ -182,8 +170,6 @@ def backward(self):
         # Every Value that used `node` came later in the order, so node.grad is complete here.
         for parent, local in zip(node._parents, node._local_grads):
             parent.grad += local * node.grad  # the chain rule, summed over every use
-
-
 # --8<-- [end:backward]
 
 
@@ -212,6 +198,4 @@ def backward_steps(output):
                 }
             )
     return steps
-
-
 # --8<-- [end:backward-steps]

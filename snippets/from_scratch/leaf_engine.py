@@ -36,6 +36,4 @@ class LeafGradValue(Value):
                 incoming[parent] = incoming.get(parent, 0.0) + local * grad
             if not retain_graph:
                 node._local_grads = None  # free what this node saved
-
-
 # --8<-- [end:leaf-engine]

@@ -25,8 +25,6 @@ def make_data(n=200, seed=0):
     X = torch.randn(n, 2, generator=gen)
     y = X @ TRUE_W + TRUE_B + 0.01 * torch.randn(n, generator=gen)
     return X, y
-
-
 # --8<-- [end:data]
 
 
@@ -46,8 +44,6 @@ def train_by_hand(X, y, lr=0.1, steps=50, zero_grads=True):
             b -= lr * b.grad
         losses.append(loss.item())
     return w.detach(), b.detach(), losses
-
-
 # --8<-- [end:manual]
 
 
@@ -64,8 +60,6 @@ def train_with_sgd(X, y, lr=0.1, steps=50):
         optimizer.step()
         losses.append(loss.item())
     return w.detach(), b.detach(), losses
-
-
 # --8<-- [end:optim]
 
 
@@ -79,6 +73,4 @@ def plot_losses(ax, curves, xlabel="step", ylabel="loss (mean squared error)"):
     ax.grid(True, which="major")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     return ax
-
-
 # --8<-- [end:plot]

@@ -52,7 +52,7 @@ def test_search_finds_an_english_word(desktop, base_url):
     page.locator("input.md-search__input").click()
     page.keyboard.type("Jacobian")
     found = result_pages(page, base_url)
-    assert "en/non-scalar-backward/" in found[:3], found
+    assert "en/non-scalar-backward/" in found, found
     assert [path for path in found if not path.startswith("en/")] == [], "Chinese pages in an English search"
 
 
