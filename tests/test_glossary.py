@@ -2,6 +2,7 @@
 (Its links are checked by the strict build.)"""
 
 import inspect
+import math
 import re
 from pathlib import Path
 
@@ -87,3 +88,212 @@ def test_hessian_vector_product_is_the_gradient_of_grad_dot_v():
     (g,) = torch.autograd.grad((x**3).sum(), x, create_graph=True)
     (hv,) = torch.autograd.grad(g @ v, x)
     assert torch.allclose(hv, 6 * x.detach() * v)  # H = diag(6x)
+
+
+# --- rules the definitions state, tried on the cases that tend to break them -----------------------
+
+
+def test_autograd_gives_a_derivative_only_where_the_path_is_fixed_and_each_operation_differentiable():
+    def g(x):  # the path changes at exactly 1: 5x - 4 there, x**2 everywhere else
+        return 5 * x - 4 if x == 1 else x**2
+
+    x = torch.tensor(1.0, requires_grad=True)
+    g(x).backward()
+    assert x.grad.item() == 5.0  # the derivative of x**2 at 1 is 2
+    h = torch.tensor(0.0, requires_grad=True)
+    torch.abs(h).backward()
+    assert h.grad.item() == 0.0  # |x| has no derivative at 0; this is a convention, not a derivative
+    x = torch.tensor(1.5, requires_grad=True)
+    g(x).backward()
+    assert x.grad.item() == 3.0  # a fixed path of differentiable operations: the derivative
+
+
+def test_a_result_requires_no_grad_when_it_is_not_differentiable_or_comes_from_detach():
+    x = torch.tensor([0.5, -1.0], requires_grad=True)
+    assert (x * 2).requires_grad
+    assert not (x > 0).requires_grad and not x.argmax().requires_grad and not x.detach().requires_grad
+
+
+def test_by_default_only_leaves_get_a_grad_and_a_non_leaf_after_retain_grad_or_inputs():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    (y**2).sum().backward()
+    with pytest.warns(UserWarning, match="not a leaf"):
+        assert y.grad is None
+    assert torch.equal(x.grad, torch.tensor([8.0, 16.0]))
+    x.grad = None
+    y = x * 2
+    y.retain_grad()
+    (y**2).sum().backward()
+    assert not y.is_leaf and torch.equal(y.grad, torch.tensor([4.0, 8.0]))
+    y = x * 2
+    (y**2).sum().backward(inputs=[y])
+    assert torch.equal(y.grad, torch.tensor([4.0, 8.0]))
+
+
+def test_the_version_counter_counts_in_place_operations_through_views_and_detach_in_every_grad_mode():
+    for mode in (torch.enable_grad, torch.no_grad, torch.inference_mode):
+        x = torch.zeros(3)
+        with mode():
+            x.add_(1)
+            x[1:].mul_(2)
+            x.detach().sub_(1)
+            x.requires_grad_()  # flips a flag: not an in-place operation
+        assert x._version == 3, mode
+
+
+@pytest.mark.parametrize("write", ["data", "numpy"])
+def test_a_write_through_data_or_numpy_is_not_counted_and_the_gradient_comes_out_silently_wrong(write):
+    w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = w * 1
+    s = h * h  # MulBackward0 saves h
+    if write == "data":
+        h.data.mul_(10)
+    else:
+        h.detach().numpy()[:] *= 10
+    assert h._version == 0
+    s.sum().backward()  # no error
+    assert torch.equal(w.grad, torch.tensor([20.0, 40.0, 60.0]))  # not 2 * w
+
+
+def test_an_inference_tensor_has_no_version_counter():
+    with torch.inference_mode():
+        t = torch.zeros(2)
+    with pytest.raises(RuntimeError, match="Inference tensors do not track version counter"):
+        t._version
+
+
+def test_under_no_grad_results_require_no_grad_except_the_listed_ones():
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    with torch.no_grad():
+        assert not (w * 2).requires_grad and not (w + 0).requires_grad
+        assert torch.ones(2, requires_grad=True).requires_grad
+        assert torch.nn.Parameter(torch.ones(2)).requires_grad
+        view = w[0]
+        u = torch.tensor([1.0, 2.0], requires_grad=True)
+        in_place = u.mul_(2)
+    assert view.requires_grad and view.grad_fn is None
+    assert in_place is u and in_place.requires_grad
+
+
+def test_in_inference_mode_only_newly_allocated_tensors_are_inference_tensors():
+    n = torch.ones(4)
+    with torch.inference_mode():
+        fresh, doubled, view = torch.zeros(2), n * 2, n[0:2]
+        n.add_(1)
+    assert fresh.is_inference() and doubled.is_inference()
+    assert not view.is_inference() and not n.is_inference()
+    assert n._version == 1  # an in-place change to a normal tensor still counts
+
+
+def test_forward_mode_nested_in_forward_mode_needs_no_graph_reverse_over_reverse_needs_create_graph():
+    x, ones = torch.tensor([0.5, 1.0]), torch.ones(2)
+    with torch.no_grad():  # nothing can be recorded here
+        second = torch.func.jvp(lambda s: torch.func.jvp(torch.sin, (s,), (ones,))[1], (x,), (ones,))[1]
+    assert torch.allclose(second, -torch.sin(x))
+    x = x.clone().requires_grad_()
+    (first,) = torch.autograd.grad(torch.sin(x).sum(), x)
+    assert first.grad_fn is None and not first.requires_grad  # without create_graph: nothing to differentiate
+    (first,) = torch.autograd.grad(torch.sin(x).sum(), x, create_graph=True)
+    (second,) = torch.autograd.grad(first.sum(), x)
+    assert torch.allclose(second, -torch.sin(x.detach()))
+
+
+def test_checkpoint_sequential_recomputes_every_segment_but_the_last():
+    from torch.utils.checkpoint import checkpoint_sequential
+
+    calls = [0] * 6
+
+    class Counted(torch.nn.Module):
+        def __init__(self, index):
+            super().__init__()
+            self.index = index
+
+        def forward(self, x):
+            calls[self.index] += 1
+            return torch.sin(x)
+
+    model = torch.nn.Sequential(*[Counted(i) for i in range(6)])
+    x = torch.ones(3, requires_grad=True)
+    checkpoint_sequential(model, 3, x, use_reentrant=False).sum().backward()
+    assert calls == [2, 2, 2, 2, 1, 1]  # segments of two layers; the last one is not recomputed
+
+
+def test_a_mask_stops_a_nan_from_the_output_side_but_not_one_its_masked_branch_makes():
+    a = torch.tensor(-1.0, requires_grad=True)
+    (torch.relu(a) * torch.tensor(float("nan"))).backward()
+    assert a.grad.item() == 0.0
+    a = torch.tensor(-1.0, requires_grad=True)
+    torch.where(a > 0, torch.sqrt(a), torch.tensor(0.0)).backward()
+    assert torch.isnan(a.grad)
+    assert torch.tensor(float("nan")) ** 0 == 1
+
+
+def square():
+    class Square(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+
+    return Square
+
+
+def test_a_custom_function_leaves_its_node_only_when_the_call_is_recorded():
+    Square = square()
+    x = torch.ones(2, requires_grad=True)
+    assert Square.apply(x).grad_fn.name() == "SquareBackward"
+    with torch.no_grad():
+        assert Square.apply(x).grad_fn is None
+    assert Square.apply(torch.ones(2)).grad_fn is None
+
+
+def test_a_tensor_node_or_module_backward_hook_that_returns_a_tensor_replaces_the_gradient():
+    x = torch.ones(2, requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda grad: grad * 10)
+    y.sum().backward()
+    assert x.grad.tolist() == [20.0, 20.0]
+
+    x = torch.ones(2, requires_grad=True)
+    y = x * 2
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: (grad_inputs[0] * 10, None))
+    y.sum().backward()
+    assert x.grad.tolist() == [20.0, 20.0]
+
+    x = torch.ones(2, requires_grad=True)
+    layer = torch.nn.Identity()
+    layer.register_full_backward_hook(lambda module, grad_input, grad_output: (grad_input[0] * 10,))
+    layer(x * 2).sum().backward()
+    assert x.grad.tolist() == [20.0, 20.0]
+
+
+def test_a_post_accumulate_grad_hook_must_return_none():
+    p = torch.ones(2, requires_grad=True)
+    p.register_post_accumulate_grad_hook(lambda tensor: torch.full((2,), 100.0))
+    with pytest.raises(RuntimeError, match="post accumulate grad hooks should return None"):
+        (p * 2).sum().backward()
+
+
+def test_the_ulp_is_the_gap_away_from_zero_and_at_a_power_of_two_the_gap_towards_zero_is_half():
+    for value in [1.0, 1.5, 3.0, 1000.0, -8.0, 2.0**-100]:
+        x = torch.tensor(value)
+        e = math.floor(math.log2(abs(value)))
+        away = torch.nextafter(x, torch.tensor(math.copysign(math.inf, value))) - x
+        towards = x - torch.nextafter(x, torch.tensor(0.0))
+        assert abs(away.item()) == 2.0 ** (e - 23)
+        assert abs(towards.item()) == 2.0 ** (e - 23) / (2 if abs(value) == 2.0**e else 1)
+
+
+def test_batch_norm_in_evaluation_uses_running_averages_only_when_it_tracks_them():
+    batch = torch.tensor([[1.0, 2.0], [3.0, 6.0]])
+    tracking = torch.nn.BatchNorm1d(2).eval()  # fresh running averages: mean 0, variance 1
+    assert torch.allclose(tracking(batch), batch / math.sqrt(1 + tracking.eps))
+    batch_only = torch.nn.BatchNorm1d(2, track_running_stats=False).eval()
+    assert batch_only.running_mean is None
+    assert torch.allclose(batch_only(batch), torch.tensor([[-1.0, -1.0], [1.0, 1.0]]), atol=1e-4)
