@@ -25,7 +25,8 @@ class RecordedGraph:
 # The region `count` has no comments or docstrings, since pages in both languages show it; their
 # prose explains it. nodes_behind(output) is every node reachable from output.grad_fn through
 # next_functions, the work list of a backward sweep (a None in next_functions stands for an input
-# that needs no gradient); count_nodes(output) is how many there are (0 outside any graph).
+# that needs no gradient); count_nodes(output) is how many there are (0 for a tensor
+# without a grad_fn: a leaf or a constant).
 # --8<-- [start:count]
 def nodes_behind(output):
     seen = set()

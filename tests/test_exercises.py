@@ -155,6 +155,12 @@ def test_a_graph_whose_derivative_is_constant_gives_a_derivative_with_no_graph_a
     assert dy.grad_fn is None and not dy.requires_grad
 
 
+def test_count_nodes_is_zero_for_a_tensor_without_a_grad_fn_a_leaf_or_a_constant():
+    leaf = torch.ones(2, requires_grad=True)
+    assert graph_size.count_nodes(leaf) == 0 and graph_size.count_nodes(torch.ones(2)) == 0
+    assert graph_size.count_nodes(leaf * 2) == 2  # MulBackward0 and the leaf's AccumulateGrad
+
+
 def test_count_nodes_counts_a_shared_node_once():
     x = torch.arange(4.0, requires_grad=True)
     y = 2 * torch.dot(x, x)  # DotBackward0 reaches the same AccumulateGrad twice
