@@ -206,9 +206,7 @@ def kernel_manager(folder: Path) -> KernelManager:
     the same moment elsewhere (a build's labs, another test) could take one and this kernel died."""
     # No kernel directories: only ipykernel's own spec, whose command is this interpreter.
     specs = KernelSpecManager(kernel_dirs=[], ensure_native_kernel=True)
-    return KernelManager(
-        kernel_name="python3", kernel_spec_manager=specs, transport="ipc", ip=str(folder / "kernel")
-    )
+    return KernelManager(kernel_name="python3", kernel_spec_manager=specs, transport="ipc", ip=str(folder / "kernel"))
 
 
 def test_kernel_is_this_python_on_unix_sockets_of_its_own(tmp_path):
