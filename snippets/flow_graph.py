@@ -3,11 +3,16 @@
 Each box is a node: its name, the operation that made it (for a leaf of torch, the
 ``AccumulateGrad`` node that holds it), its forward value and its gradient (d output / d node).
 Inputs are on the left, the output (a thick box) on the right. Each arrow points back from a node
-to an input it was computed from and carries the gradient that flowed back along it in the
-backward pass. Two readers fill the same :class:`Flow`:
+to an input it was computed from and carries ``local derivative × the node's gradient = the
+gradient that flowed back along it`` in the backward pass. A constant the page names (a tensor
+that requires no grad: its slot in ``next_functions`` is ``None``) is a dashed box, joined to the
+node that used it by a dashed line with no arrow: no gradient goes there. Two readers fill the
+same :class:`Flow`:
 
 * :func:`torch_flow` runs ``output.backward()`` on a real torch graph, with a hook on every
-  ``grad_fn`` node that records what the node received and what it passed to each input;
+  ``grad_fn`` node that records what the node received and what it passed to each input, and
+  what it passes for a received gradient of 1 (its local derivatives, read when its output has
+  one element);
 * :func:`engine_flow` runs the course's engine (snippets/from_scratch/engine.py) and reads its
   nodes, which keep their value, gradient and local derivatives.
 
@@ -32,6 +37,9 @@ WORDS = {
             "方框：节点的值与梯度（输出对它的导数）。",
             "箭头：反向传播时沿这条边流回输入的梯度。",
         ),
+        "local": "箭头上：局部导数 × 结果的梯度 = 沿这条边流回输入的梯度。",
+        "constant": "不收梯度",
+        "constant_legend": "虚线框：常量，next_functions 里的 None，梯度不往那里传。",
     },
     "en": {
         "value": "value",
@@ -41,6 +49,9 @@ WORDS = {
             "Boxes: each node's value and gradient (d output / d node).",
             "Arrows: the gradient that flows back along each edge to the input.",
         ),
+        "local": "On each arrow: local derivative × the result's gradient = the gradient that flows back to the input.",
+        "constant": "no gradient",
+        "constant_legend": "Dashed box: a constant, the None in next_functions; no gradient goes there.",
     },
 }
 
@@ -51,19 +62,33 @@ class FlowNode:
     op: str  # the operation: a grad_fn's name ("DotBackward0") or the engine's op ("*")
     value: str  # the forward value, formatted
     grad: str  # d output / d node, formatted
+    constant: bool = False  # a tensor that requires no grad: no node of the graph, no gradient
 
 
 @dataclass
 class FlowEdge:
     source: int  # index of the input
     target: int  # index of the node computed from it
-    grad: str  # the gradient that flowed back from target to source
+    grad: str  # the gradient that flowed back from target to source ("" from a constant)
+    local: str = ""  # d target / d source, formatted, or "" if unknown: then the arrow shows grad alone
 
 
 @dataclass
 class Flow:
-    nodes: list[FlowNode] = field(default_factory=list)  # inputs first, the output last
+    nodes: list[FlowNode] = field(default_factory=list)  # inputs first, the output, then the constants
     edges: list[FlowEdge] = field(default_factory=list)
+
+    @property
+    def output(self) -> int:
+        """The index of the output: the last node that is not a constant."""
+        return max(k for k, node in enumerate(self.nodes) if not node.constant)
+
+    def label(self, edge: FlowEdge) -> str:
+        """What the arrow of ``edge`` carries: ``local × the result's gradient = grad`` when the local
+        derivative is known."""
+        if not edge.local:
+            return edge.grad
+        return f"{edge.local} × {self.nodes[edge.target].grad} = {edge.grad}"
 
 
 def number(value: float) -> str:
@@ -82,12 +107,21 @@ def tensor_text(tensor) -> str:
     return show(data)
 
 
-def torch_flow(output, names: dict) -> Flow:
+def torch_flow(output, names: dict, constants: dict | None = None) -> Flow:
     """Run ``output.backward()`` and record the numbers at every node of its graph.
 
     ``names`` maps a name to a tensor of the graph (leaves and intermediates); a node shows a value
-    only if the page names its tensor. The graph is freed by the backward pass, as usual.
+    only if the page names its tensor. ``constants`` maps a name to ``(constant, result, slot)``:
+    a tensor that requires no grad, the tensor computed from it, and the slot of the result's
+    ``grad_fn.next_functions`` that is ``None`` for it (checked). The graph is freed by the
+    backward pass, as usual.
+
+    Each edge's local derivative is what its node passes back for a received gradient of 1 (the
+    node's own backward, called in a hook just before the node runs), read only for a node whose
+    output has one element: then ``local × received = passed``.
     """
+    import torch
+
     if output.grad_fn is None:
         raise ValueError("the output has no grad_fn: nothing was recorded")
     order, seen = [], set()
@@ -108,11 +142,19 @@ def torch_flow(output, names: dict) -> Flow:
             node = next((n for n in order if getattr(n, "variable", None) is tensor), None)
         if node is not None:
             tensor_of[node] = (name, tensor)
-    received, passed, handles = {}, {}, []
+    received, passed, local, handles = {}, {}, {}, []
+
+    def before(node, grads):
+        received[node] = grads[0]
+        if grads[0].numel() == 1:
+            with torch.no_grad():
+                given = node(torch.ones_like(grads[0]))  # its saved tensors are still there
+            local[node] = given if isinstance(given, tuple) else (given,)  # a node with one input returns a tensor
+
     for node in order:
         if hasattr(node, "variable"):
             continue  # a leaf's gradient is read from its .grad
-        handles.append(node.register_prehook(lambda grads, node=node: received.__setitem__(node, grads[0])))
+        handles.append(node.register_prehook(lambda grads, node=node: before(node, grads)))
         handles.append(node.register_hook(lambda inputs, outputs, node=node: passed.__setitem__(node, inputs)))
     try:
         output.backward()
@@ -133,7 +175,13 @@ def torch_flow(output, names: dict) -> Flow:
         flow.nodes.append(FlowNode(name, op, value, tensor_text(grad) if grad is not None else ""))
         for slot, (child, _) in enumerate(node.next_functions):
             if child is not None:
-                flow.edges.append(FlowEdge(index[child], index[node], tensor_text(passed[node][slot])))
+                derivative = tensor_text(local[node][slot]) if node in local else ""
+                flow.edges.append(FlowEdge(index[child], index[node], tensor_text(passed[node][slot]), derivative))
+    for name, (tensor, result, slot) in (constants or {}).items():
+        if tensor.requires_grad or result.grad_fn.next_functions[slot][0] is not None:
+            raise ValueError(f"{name} is not a constant in slot {slot} of the node of its result")
+        flow.nodes.append(FlowNode(name, "None", tensor_text(tensor), "", constant=True))
+        flow.edges.append(FlowEdge(len(flow.nodes) - 1, index[result.grad_fn], ""))
     return flow
 
 
@@ -141,6 +189,7 @@ def engine_flow(output, names: dict) -> Flow:
     """Run ``output.backward()`` of the course's engine and read every node it walked.
 
     Each edge carries ``local × upstream = contribution``: the engine keeps the local derivative.
+    A plain Python number used by a node (``s * 4.0``) is not a node of the engine: it is not drawn.
     """
     from engine import topological_order
 
@@ -152,27 +201,36 @@ def engine_flow(output, names: dict) -> Flow:
     for node in order:
         flow.nodes.append(FlowNode(name_of.get(id(node), ""), node.op, number(node.data), number(node.grad)))
         for parent, local in zip(node._parents, node._local_grads):
-            text = f"{number(local)} × {number(node.grad)} = {number(local * node.grad)}"
-            flow.edges.append(FlowEdge(index[id(parent)], index[id(node)], text))
+            flow.edges.append(FlowEdge(index[id(parent)], index[id(node)], number(local * node.grad), number(local)))
     return flow
 
 
 def columns_and_rows(flow: Flow) -> tuple[dict[int, int], dict[int, float]]:
-    """Columns by longest distance from the inputs; in a column, nodes near their inputs' rows."""
+    """Columns by longest distance from the inputs; in a column, nodes near their inputs' rows.
+
+    A constant goes in the column before the node that used it, one row below that column's nodes.
+    """
     inputs: dict[int, list[int]] = {k: [] for k in range(len(flow.nodes))}
     for edge in flow.edges:
-        inputs[edge.target].append(edge.source)
+        if not flow.nodes[edge.source].constant:
+            inputs[edge.target].append(edge.source)
+    graph = [k for k, node in enumerate(flow.nodes) if not node.constant]
     column: dict[int, int] = {}
-    for k in range(len(flow.nodes)):  # inputs come first, so each input's column is known
+    for k in graph:  # inputs come first, so each input's column is known
         column[k] = 1 + max((column[i] for i in inputs[k]), default=-1)
     row: dict[int, float] = {}
     for c in sorted(set(column.values())):
-        members = [k for k in column if column[k] == c]
+        members = [k for k in graph if column[k] == c]
         wanted = [sum(row[i] for i in inputs[k]) / len(inputs[k]) if inputs[k] else 0.0 for k in members]
         if len(set(wanted)) < len(wanted):  # spread nodes that want the same row, in order
             middle = sum(wanted) / len(wanted)
             wanted = [middle + (len(members) - 1) / 2 - j for j in range(len(members))]
         row.update(zip(members, wanted))
+    for edge in flow.edges:
+        if flow.nodes[edge.source].constant:
+            c = max(column[edge.target] - 1, 0)
+            below = min((row[k] for k in row if column[k] == c), default=row[edge.target] + 0.5)
+            column[edge.source], row[edge.source] = c, below - 1
     return column, row
 
 
@@ -216,7 +274,7 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
         box = artist.get_window_extent()  # measured with the figure's own renderer
         return box.width / fig.dpi, box.height / fig.dpi
 
-    last = len(flow.nodes) - 1
+    last = flow.output
     boxes = []
     for k, node in enumerate(flow.nodes):
         head = f"{node.name}  ({node.op})" if node.name and node.op else node.name or node.op
@@ -225,26 +283,38 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
             lines.append(f"{words['value']} = {node.value}")
         if node.grad:
             lines.append(f"{words['grad']} = {node.grad}")
+        if node.constant:
+            lines.append(words["constant"])
         style = {
             "boxstyle": "round,pad=0.4",
-            "facecolor": theme["node"],
-            "edgecolor": theme["text"] if k == last else theme["lines"][0],
+            "facecolor": theme["background"] if node.constant else theme["node"],
+            "edgecolor": theme["text"] if k == last or node.constant else theme["lines"][0],
             "linewidth": 2 if k == last else 1,
+            "linestyle": "--" if node.constant else "-",
         }
         boxes.append(
             ax.text(0, 0, "\n".join(lines), ha="center", va="center", fontsize=10, bbox=style, gid=f"node-{k}")
         )
     label_style = {"boxstyle": "round,pad=0.15", "facecolor": theme["background"], "edgecolor": "none"}
     labels = [
-        ax.text(0, 0, e.grad, ha="center", va="center", fontsize=9, color=theme["lines"][1], bbox=label_style, zorder=4)
+        None
+        if flow.nodes[e.source].constant
+        else ax.text(
+            0, 0, flow.label(e), ha="center", va="center", fontsize=9, color=theme["lines"][1], bbox=label_style, zorder=4
+        )
         for e in flow.edges
     ]
     fig.draw_without_rendering()  # sizes each box around its text
     box_size = [size(b.get_bbox_patch()) for b in boxes]
-    gap = max([size(label)[0] for label in labels] + [0.3]) + 0.5
     n_columns = max(column.values()) + 1
+    # The gap after a column is as wide as the widest label of an edge that starts there: a label
+    # sits next to the arrowhead, by the input that receives its number.
+    gaps = [0.0] + [
+        max([size(label)[0] for e, label in zip(flow.edges, labels) if label and column[e.source] == c] + [0.3]) + 0.5
+        for c in range(n_columns - 1)
+    ]
     width = [max(box_size[k][0] for k in column if column[k] == c) for c in range(n_columns)]
-    left = [sum(width[:c]) + gap * c for c in range(n_columns)]
+    left = [sum(width[:c]) + sum(gaps[: c + 1]) for c in range(n_columns)]
     pitch = max(h for _, h in box_size) + 0.6
     top = max(row.values())
     centre = {k: (left[column[k]] + width[column[k]] / 2, (top - row[k]) * -pitch) for k in column}
@@ -256,6 +326,15 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
         out_port, in_port = ports[i]
         start = (x0 + box_size[edge.source][0] / 2, y0 + out_port)
         end = (x1 - box_size[edge.target][0] / 2, y1 + in_port)
+        if label is None:  # a constant: a dashed line with no arrow, since no gradient goes back along it
+            ax.annotate(
+                "",
+                xy=start,
+                xytext=end,
+                gid=f"edge-{i}",
+                arrowprops={"arrowstyle": "-", "color": theme["text"], "linestyle": "--", "shrinkA": 1, "shrinkB": 1},
+            )
+            continue
         # The arrow points the way its number travels: back, from the result to the input it was computed from.
         ax.annotate(
             "",
@@ -264,9 +343,9 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
             gid=f"edge-{i}",
             arrowprops={"arrowstyle": "-|>", "color": theme["lines"][1], "shrinkA": 1, "shrinkB": 1},
         )
-        # The label on the edge, a fixed distance before its end, where the ports keep the edges into
-        # one node apart.
-        t = max(0.5, 1 - (size(label)[0] / 2 + 0.25) / max(end[0] - start[0], 1e-9))
+        # The label on the edge, a fixed distance after its arrowhead, where the ports keep the edges
+        # out of one input apart: the numbers an input receives are read next to it.
+        t = min(0.5, (size(label)[0] / 2 + 0.25) / max(end[0] - start[0], 1e-9))
         label.set_position((start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1])))
         label.set_gid(f"edge-label-{i}")
     xs = [x for x, _ in centre.values()]
@@ -278,7 +357,12 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
         legend.set_text(text)
         return size(legend)[0]
 
-    lines = legend_lines(words["legend"], x_max - x_min - 0.2, measure)
+    parts = list(words["legend"])
+    if flow.edges and all(e.local for e, label in zip(flow.edges, labels) if label):
+        parts[-1] = words["local"]
+    if any(node.constant for node in flow.nodes):
+        parts.append(words["constant_legend"])
+    lines = legend_lines(parts, x_max - x_min - 0.2, measure)
     legend.set_text("\n".join(lines))
     legend_height = size(legend)[1]
     y_min, y_max = min(ys) - pitch / 2 - 0.15 - legend_height, max(ys) + pitch / 2 + 0.2

@@ -198,7 +198,12 @@ def test_the_figure_shows_the_numbers_of_the_real_backward_pass():
         ("s", "DotBackward0", "14", "2"),
         ("y", "MulBackward0", "28", "1"),
     ]
-    assert [e.grad for e in flow.edges] == ["[0, 2, 4, 6]", "[0, 2, 4, 6]", "2"]
+    # Each arrow: local derivative × the result's gradient = the gradient that flows back along it.
+    assert [flow.label(e) for e in flow.edges] == [
+        "[0, 1, 2, 3] × 2 = [0, 2, 4, 6]",
+        "[0, 1, 2, 3] × 2 = [0, 2, 4, 6]",
+        "2 × 1 = 2",
+    ]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -3,6 +3,7 @@
 import re
 import sys
 
+import pytest
 import torch
 from markdown_blocks import ROOT
 
@@ -32,6 +33,43 @@ def test_torch_flow_shows_each_nodes_value_and_gradient_and_each_edges_share():
     assert torch.equal(x.grad, 4 * x.detach())
 
 
+def test_torch_flow_labels_each_edge_local_derivative_times_the_results_gradient():
+    x = torch.arange(4.0, requires_grad=True)
+    s = torch.dot(x, x)
+    y = 2 * s
+    flow = torch_flow(y, {"x": x, "s": s, "y": y})
+    # The local derivative of a dot product for one factor is the other factor; of 2 * s for s, 2.
+    assert [flow.label(e) for e in flow.edges] == [
+        "[0, 1, 2, 3] × 2 = [0, 2, 4, 6]",
+        "[0, 1, 2, 3] × 2 = [0, 2, 4, 6]",
+        "2 × 1 = 2",
+    ]
+
+
+def test_torch_flow_reads_no_local_derivative_of_a_node_whose_output_has_several_elements():
+    # Then what the node passes back for a gradient of ones is a sum over its outputs, not one
+    # local derivative: the arrow shows the gradient alone.
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    flow = torch_flow((a * a).sum(), {"a": a})
+    assert [flow.label(e) for e in flow.edges] == ["[1, 2]", "[1, 2]", "[1, 1] × 1 = [1, 1]"]
+
+
+def test_a_constant_is_a_node_of_the_figure_only_where_its_slot_of_next_functions_is_none():
+    a = torch.tensor(3.0, requires_grad=True)
+    c = torch.tensor(4.0)
+    z = a * c
+    flow = torch_flow(z, {"a": a, "z": z}, constants={"c": (c, z, 1)})
+    assert [(n.name, n.op, n.value, n.grad, n.constant) for n in flow.nodes] == [
+        ("a", "AccumulateGrad", "3", "4", False),
+        ("z", "MulBackward0", "12", "1", False),
+        ("c", "None", "4", "", True),
+    ]
+    assert flow.output == 1 and [(e.source, e.target, e.grad) for e in flow.edges] == [(0, 1, "4"), (2, 1, "")]
+    z = a * c
+    with pytest.raises(ValueError, match="not a constant"):
+        torch_flow(z, {"a": a}, constants={"a": (a, z, 0)})
+
+
 def test_a_constant_has_no_node_and_an_unnamed_node_shows_no_value():
     a = torch.tensor([1.0, 2.0], requires_grad=True)
     c = torch.tensor([3.0, 4.0])
@@ -49,7 +87,7 @@ def test_engine_flow_labels_each_edge_local_times_upstream():
     flow = engine_flow(d, {"a": a, "b": b, "c": c, "d": d})
     grads = {n.name: n.grad for n in flow.nodes}
     assert grads == {"a": "3", "b": "3", "c": "1", "d": "1"}  # b: used twice, 2 + 1 = 3
-    assert sorted(e.grad for e in flow.edges) == ["1 × 1 = 1", "1 × 1 = 1", "2 × 1 = 2", "3 × 1 = 3"]
+    assert sorted(flow.label(e) for e in flow.edges) == ["1 × 1 = 1", "1 × 1 = 1", "2 × 1 = 2", "3 × 1 = 3"]
 
 
 def test_a_flow_figure_is_drawn_once_per_language_with_its_own_words(tmp_path):

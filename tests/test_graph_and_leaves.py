@@ -41,9 +41,18 @@ def test_the_figure_shows_the_numbers_the_page_computes_by_hand():
         ("u", "MulBackward0", "6", "4"),
         ("s", "AddBackward0", "8", "4"),
         ("z", "MulBackward0", "32", "1"),
+        ("c", "None", "4", ""),  # the constant: the None in the next_functions of z's node
     ]
-    edges = {(flow.nodes[e.source].name, flow.nodes[e.target].name): e.grad for e in flow.edges}
-    assert edges == {("a", "u"): "8", ("b", "u"): "12", ("u", "s"): "4", ("b", "s"): "4", ("s", "z"): "4"}
+    edges = {(flow.nodes[e.source].name, flow.nodes[e.target].name): flow.label(e) for e in flow.edges}
+    assert edges == {
+        ("a", "u"): "2 × 4 = 8",
+        ("b", "u"): "3 × 4 = 12",
+        ("u", "s"): "1 × 4 = 4",
+        ("b", "s"): "1 × 4 = 4",
+        ("s", "z"): "4 × 1 = 4",
+        ("c", "z"): "",  # a dashed line with no arrow: no gradient goes to the constant
+    }
+    assert flow.nodes[flow.output].name == "z"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

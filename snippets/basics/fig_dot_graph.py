@@ -1,8 +1,10 @@
 """Figure: the numbers that flow through the graph of y = 2 * torch.dot(x, x), from a real backward pass.
 
 x = [0, 1, 2, 3]; s = torch.dot(x, x) = 14; y = 2 * s = 28. Each box shows a node's value and its
-gradient (dy / d node); each arrow the gradient that flowed back along it: 2 from y to s, and
-2·x = [0, 2, 4, 6] along each of the two uses of x, which add up to x.grad = [0, 4, 8, 12].
+gradient (dy / d node); each arrow local derivative × the result's gradient = the gradient that
+flowed back along it: 2 × 1 = 2 from y to s, and [0, 1, 2, 3] × 2 = [0, 2, 4, 6] along each of the
+two uses of x (the local derivative of a dot product for one factor is the other factor), which add
+up to x.grad = [0, 4, 8, 12].
 """
 
 import torch
