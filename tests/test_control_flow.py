@@ -2,7 +2,7 @@
 
 The page says: the gradient of D2L's f is k (J = k I) for scalars, vectors and matrices; the branch
 follows the float32 sum, which rounding can change; compare a.grad * a with d (d / a is nan where a
-has a 0), and a.grad with k where a is 0; == is not a sound check; any gradient argument of d's shape
+has a 0), and a.grad with k where a is 0 or |k a| is below allclose's atol; == is not a sound check; any gradient argument of d's shape
 works; f(zeros) never returns, one nonzero element is enough; a tiny a overflows k, not d; where two
 branches meet, autograd gives the slope of the branch that ran. The figure shows f on linear axes,
 its slopes on log axes, and the page's example.
@@ -215,6 +215,41 @@ def test_where_a_is_zero_the_product_check_passes_for_any_finite_gradient_so_com
     forged = a.grad.clone()
     forged[2] = math.inf
     assert not torch.allclose(forged * a.detach(), d.detach())
+
+
+def test_where_k_times_a_is_below_allclose_s_atol_a_wrong_gradient_of_0_passes_the_product_check_too():
+    # allclose's absolute tolerance is 1e-8: a difference of 1e-8 from 0 passes, 2e-8 does not.
+    zero = torch.zeros(1, dtype=torch.float64)
+    assert torch.allclose(zero, zero + 1e-8) and not torch.allclose(zero, zero + 2e-8)
+    a = torch.tensor([1.0, 1e-12, 2.0], requires_grad=True)
+    d = f(a)
+    d.backward(torch.ones_like(d))
+    k = control_flow.slope(a.detach())
+    assert torch.equal(a.grad, torch.full_like(a, k)) and abs(k * a[1].item()) < 1e-8
+    for wrong in (0.0, 7.0, -7.0, 1000.0):
+        forged = a.grad.clone()
+        forged[1] = wrong
+        assert torch.allclose(forged * a, d)  # the check passes
+        assert not torch.equal(forged, torch.full_like(a, k))  # comparing with k does not
+    # Not blind: a wrong gradient large enough that |w a| exceeds the tolerance is caught.
+    forged = a.grad.clone()
+    forged[1] = 1e6
+    assert not torch.allclose(forged * a, d)
+    # On the page's own example the middle component is not tiny, so a wrong value there is caught.
+    a = torch.tensor([1.0, -2.0, 0.0], requires_grad=True)
+    d = f(a)
+    d.backward(torch.ones_like(d))
+    forged = a.grad.clone()
+    forged[1] = 7.0
+    assert not torch.allclose(forged * a, d)
+
+
+def test_the_vector_example_has_norm_about_2_685_so_n_is_9_and_its_negative_sum_picks_100_b():
+    a = torch.randn(3, generator=torch.Generator().manual_seed(0))
+    norm = a.norm().item()
+    assert round(norm, 3) == 2.685 and round(2.685 * 2**8) == 687 and round(2.685 * 2**9) == 1375
+    assert norm * 2**8 < 1000 <= norm * 2**9 and a.sum().item() < 0
+    assert k_from_formula(a) == control_flow.slope(a) == 100 * 2.0**9 == 51200
 
 
 def test_any_gradient_argument_of_d_s_shape_works_and_ones_give_k_in_every_component():

@@ -334,3 +334,61 @@ def test_the_figure_script_draws_both_curves_in_both_themes(tmp_path):
     for name in svgs:
         svg = (tmp_path / "out" / name).read_text(encoding="utf-8")
         assert ">sin(x)</text>" in svg and ">x.grad</text>" in svg
+
+
+def test_the_figure_marks_the_three_predicted_slopes_with_autograd_values_and_ticks_multiples_of_pi_over_2():
+    import importlib.util
+
+    import matplotlib.pyplot as plt
+    from figure_style import apply_theme
+
+    spec = importlib.util.spec_from_file_location("fig_sin_derivative", FIGURE_SCRIPT)
+    figure = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(figure)
+    points, slopes = figure.predicted_slopes()
+    assert points == pytest.approx([0.0, np.pi / 2, np.pi])
+    assert slopes == pytest.approx([1.0, 0.0, -1.0], abs=1e-6)  # cos 0, cos(π/2), cos π, as "The idea" predicts
+    with plt.rc_context():
+        fig = figure.draw(apply_theme("light"))
+        try:
+            (ax,) = fig.axes
+            assert [t.get_text() for t in ax.texts] == ["x.grad = 1", "x.grad = 0", "x.grad = −1"]
+            ticks = [t.get_text() for t in ax.get_xticklabels()]
+            assert ticks == ["0", "π/2", "π", "3π/2", "2π"]
+            assert ax.get_xticks() == pytest.approx([0, np.pi / 2, np.pi, 3 * np.pi / 2, 2 * np.pi])
+            dots = ax.lines[-1]
+            assert list(dots.get_xdata()) == points and list(dots.get_ydata()) == slopes
+        finally:
+            plt.close(fig)
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_with_grad_mode_off_numpy_and_plt_plot_take_tensors_that_require_grad(mode):
+    # The page says "while grad mode is on": with it off, the refusal does not happen.
+    import matplotlib.pyplot as plt
+
+    x = torch.linspace(0, 1, 3, requires_grad=True)
+    y = torch.sin(x)
+    fig = plt.figure()
+    try:
+        with mode():
+            assert x.requires_grad and y.requires_grad
+            assert np.array_equal(x.numpy(), x.detach().numpy()) and np.array_equal(y.numpy(), y.detach().numpy())
+            plt.plot(x, y)
+        assert len(fig.axes[0].lines) == 1
+        with pytest.raises(RuntimeError, match="Can't call numpy"):
+            x.numpy()
+    finally:
+        plt.close(fig)
+
+
+def test_a_gradient_that_create_graph_left_requires_grad_only_when_the_backward_pass_recorded_something():
+    # "A gradient that backward(create_graph=True) left may require grad": sin's does, x.sum()'s and 3 * x's do not.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the reference-cycle notice of create_graph=True
+        for f, requires in ((torch.sin, True), (lambda x: x, False), (lambda x: 3 * x, False)):
+            x = torch.linspace(0, 1, 3, requires_grad=True)
+            f(x).sum().backward(create_graph=True)
+            assert x.grad.requires_grad == requires == (x.grad.grad_fn is not None)
+            if not requires:
+                x.grad.numpy()
