@@ -499,6 +499,23 @@ def test_retain_grad_stores_the_value_after_the_hooks_in_either_order(retain_fir
     assert d.grad.item() == 20.0
 
 
+@pytest.mark.parametrize("retain_first", [True, False])
+def test_retain_grad_stores_after_every_register_hook_hook_but_before_a_hook_on_the_tensors_node(retain_first):
+    """The page's rule names `register_hook`: a pre-hook on `d.grad_fn` runs only after the gradient is stored."""
+    x = torch.arange(4.0, requires_grad=True)
+    d = torch.dot(x, x)
+    if retain_first:
+        d.retain_grad()
+    d.grad_fn.register_prehook(lambda grad_outputs: (grad_outputs[0] * 10,))
+    d.register_hook(lambda grad: grad * 3)
+    d.register_hook(lambda grad: grad * 5)
+    if not retain_first:
+        d.retain_grad()
+    (2 * d).backward()
+    assert d.grad.item() == 2.0 * 3 * 5
+    assert torch.equal(x.grad, 2.0 * 3 * 5 * 10 * 2 * x.detach())
+
+
 def test_hook_alone_stores_nothing_on_a_non_leaf():
     x = torch.arange(4.0, requires_grad=True)
     d = torch.dot(x, x)

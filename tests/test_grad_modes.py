@@ -49,6 +49,17 @@ p = torch.ones(2, requires_grad=True)
 (p * 3).sum().backward()
 torch.optim.SGD([p], lr=0.1).zero_grad()
 print("zero_grad", p.grad is None)
+@torch.no_grad()
+def decorated():
+    yield torch.is_grad_enabled()
+def with_inside():
+    with torch.no_grad():
+        yield torch.is_grad_enabled()
+seen = []
+for gen in (decorated, with_inside):
+    for inside in gen():
+        seen += [inside, torch.is_grad_enabled()]
+print("generator", *seen)
 """
 
 
@@ -176,6 +187,56 @@ def test_the_inference_tensor_message_names_no_grad_only_on_newer_releases():
         printed = [b.get("output", "") for b in data[release]["pages"]["docs/en/grad-modes.md"]]
         older = [out for out in printed if out.startswith("RuntimeError: Inference tensors cannot be saved")]
         assert older and all("no_grad" not in out and "clone" in out for out in older), release
+
+
+def test_a_decorated_generator_restores_grad_mode_at_every_yield_and_a_with_inside_it_does_not():
+    @torch.no_grad()
+    def decorated():
+        for _ in range(2):
+            yield torch.is_grad_enabled()
+
+    def with_inside():
+        with torch.no_grad():
+            for _ in range(2):
+                yield torch.is_grad_enabled()
+
+    def between_yields(gen):
+        seen = []
+        for inside in gen:
+            seen.append((inside, torch.is_grad_enabled()))
+        return seen
+
+    assert between_yields(decorated()) == [(False, True), (False, True)]
+    assert between_yields(with_inside()) == [(False, False), (False, False)]
+    assert torch.is_grad_enabled(), "the with ends when the generator finishes"
+    with torch.no_grad():  # the decorator restores the caller's state, not True
+        assert between_yields(decorated()) == [(False, False), (False, False)]
+
+
+def test_a_training_loop_fed_by_a_generator_with_no_grad_inside_records_nothing():
+    w = torch.ones(3, requires_grad=True)
+
+    @torch.no_grad()
+    def decorated():
+        for _ in range(2):
+            yield torch.randn(3)
+
+    def with_inside():
+        with torch.no_grad():
+            for _ in range(2):
+                yield torch.randn(3)
+
+    for batch in decorated():
+        (w * batch).sum().backward()
+    with pytest.raises(RuntimeError, match="does not require grad and does not have a grad_fn"):
+        for batch in with_inside():
+            (w * batch).sum().backward()
+    assert torch.is_grad_enabled()
+
+
+@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+def test_generators_under_a_decorator_and_under_a_with_differ_on_other_releases_too(release):
+    assert on_release(release, "generator") == ["False", "True", "False", "False"]
 
 
 def test_a_decorator_restores_the_mode_when_the_function_raises():
@@ -533,17 +594,47 @@ def test_logging_the_loss_tensor_keeps_its_graph_node():
 # --- exercise 3: evaluate -----------------------------------------------------------------------
 
 
-def evaluate(model, X, y):
-    @torch.no_grad()
-    def run():
-        was_training = model.training
-        model.eval()
-        try:
-            return ((model(X).squeeze(1) - y) ** 2).mean().item()
-        finally:
-            model.train(was_training)
+def page_evaluate():
+    """The answer's `evaluate`, taken from the page (both languages show the same code)."""
+    import textwrap
 
-    return run()
+    text = (ROOT / "docs" / "en" / "grad-modes.md").read_text(encoding="utf-8")
+    start = text.index("    @torch.no_grad()\n    def evaluate(")
+    code = textwrap.dedent(text[start : text.index("\n\n\n", start)])
+    namespace = {"torch": torch}
+    exec(code, namespace)
+    return namespace["evaluate"]
+
+
+evaluate = page_evaluate()
+
+
+def frozen_bn_model():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(16, 1))
+    model[1].eval()  # a batch norm kept in evaluation mode on purpose, as when fine-tuning
+    return model
+
+
+def test_evaluate_restores_each_submodules_own_mode_so_a_frozen_batch_norm_stays_frozen():
+    model = frozen_bn_model()
+    X, y = torch.randn(64, 2), torch.randn(64)
+    before = [m.training for m in model.modules()]
+    evaluate(model, X, y)
+    assert [m.training for m in model.modules()] == before == [True, True, False, True, True, True]
+    running_mean = model[1].running_mean.clone()
+    model(X)  # a training step's forward pass
+    assert torch.equal(model[1].running_mean, running_mean)
+
+
+def test_model_train_sets_every_submodule_so_one_flag_would_unfreeze_the_batch_norm():
+    model = frozen_bn_model()
+    X = torch.randn(64, 2)
+    model.train(model.training)
+    assert all(m.training for m in model.modules())
+    running_mean = model[1].running_mean.clone()
+    model(X)
+    assert not torch.equal(model[1].running_mean, running_mean)
 
 
 def test_eval_is_what_makes_two_evaluations_agree():
