@@ -31,7 +31,8 @@ def quadratic(t):
     return t[0] ** 2 + 3 * t[1] ** 2
 
 
-# "Among all nudges of the same small length, ∇fᵀΔx is largest when Δx points along ∇f."
+# "Among all nudges of the same small length, ∇fᵀΔx is largest when Δx points along ∇f (a dot product of two
+# vectors of fixed lengths is largest when they point the same way)."
 
 
 def test_no_direction_of_the_same_length_predicts_a_larger_change_than_the_gradient():
@@ -85,8 +86,24 @@ def test_the_gradient_has_the_shape_of_the_input(shape):
     assert x.grad.shape == x.shape
 
 
-# Example 1: "1·x is exact, and doubling a binary number needs no rounding, so x + x equals 2 * x bit for bit
-# for every finite float32 x."
+# Example 1: "MulBackward0 sends 1·x back along each of its two inputs ... add up to x + x. 1·x is exact, and doubling
+# needs no rounding (past the float32 range both sides are inf), so x + x equals 2 * x bit for bit for every finite
+# float32 x."
+
+
+def test_mul_backward_sends_one_times_x_along_each_input_and_they_add_up_to_x_plus_x():
+    values = torch.tensor([1.0, -2.0, 3.0, 0.1, -1 / 3])
+    x = values.clone().requires_grad_()
+    product = x * x
+    along_each = product.grad_fn(torch.ones_like(values))
+    assert len(along_each) == 2 and all(torch.equal(g, 1 * values) and torch.equal(g, values) for g in along_each)
+    product.sum().backward()
+    assert torch.equal(x.grad, values + values)
+
+
+def test_doubling_overflows_to_inf_on_both_sides_past_the_float32_range():
+    big = torch.tensor([3e38, -3e38, torch.finfo(torch.float32).max])
+    assert torch.equal(big + big, 2 * big) and torch.isinf(2 * big).all()
 
 
 def test_the_sum_of_squares_gradient_of_small_whole_numbers_equals_2x_exactly():
@@ -122,6 +139,11 @@ def test_the_sum_of_squares_graph_is_sum_then_mul_then_the_leafs_accumulate_grad
     assert first is second and first.name() == "torch::autograd::AccumulateGrad" and first.variable is x
 
 
+def test_the_same_generator_seed_draws_the_same_numbers_every_run():
+    draw = lambda: torch.randn(3, generator=torch.Generator().manual_seed(0))  # noqa: E731
+    assert torch.equal(draw(), draw())
+
+
 # Example 2: "∇(aᵀx) = a, the same at every x. The constant a gets no gradient: autograd computes gradients
 # only for tensors that require them."
 
@@ -153,6 +175,23 @@ def test_under_no_grad_nothing_is_recorded_so_no_gradient_is_computed():
 
 
 # Example 3: ‖a‖² via torch.norm(a) ** 2: close to 2a (allclose), not always equal; gradient 0 at a = 0.
+# "s = ‖a‖ = sqrt(Σ a_i²) ... ∂s/∂a_k = 2a_k/(2s) = a_k/s, that is a/s"; "values stays a constant, a is a copy of it
+# that requires grad".
+
+
+@pytest.mark.parametrize("n", [1, 3, 100])
+def test_the_derivative_of_the_norm_is_a_over_s_away_from_zero(n):
+    for values in draws(n, 50):
+        s = torch.sqrt((values * values).sum())
+        assert torch.allclose(grad_of(torch.norm, values), values / s)
+
+
+def test_the_clone_is_a_separate_leaf_and_values_stays_a_constant():
+    values = torch.randn(5, generator=torch.Generator().manual_seed(1))
+    a = values.clone().requires_grad_()
+    (torch.norm(a) ** 2).backward()
+    assert a.is_leaf and a.grad is not None
+    assert not values.requires_grad and values.grad is None and values.data_ptr() != a.data_ptr()
 
 
 @pytest.mark.parametrize("n", [1, 5, 100])
@@ -193,7 +232,8 @@ def test_torch_2_rounds_a_over_s_first_and_then_the_product_with_2s():
     assert not torch.equal(grad, values * ((2 * s) / s))  # the order of torch 1.12, which prints all True
 
 
-# "This holds for the first derivative only: a second derivative through torch.norm at 0 is not the true 2I."
+# "This holds for the first derivative only: differentiate once more through torch.norm at 0 (a second derivative)
+# and the result is wrong": not 2I (it is nan on torch 2.x).
 
 
 def hessian(f, point):
@@ -267,9 +307,19 @@ def test_exercise_2_gradient_is_2w_plus_1_at_any_w():
         assert torch.allclose(grad, 2 * W + 1)
 
 
-def test_exercise_3_the_first_order_prediction_is_close_to_the_true_change():
-    start = torch.tensor([1.0, 1.0])
+def test_exercise_3_the_gradient_at_1_minus_2_is_2_minus_12_and_the_prediction_is_close_to_the_true_change():
+    start = torch.tensor([1.0, -2.0])
     g = grad_of(quadratic, start)
+    assert torch.equal(g, torch.tensor([2 * 1.0, 6 * -2.0]))
     step = -0.01 * g / g.norm()
     true = (quadratic(start + step) - quadratic(start)).item()
-    assert abs(true - (-0.01 * 40**0.5)) < 5e-4
+    assert abs(-0.01 * 148**0.5 - (-0.122)) < 5e-4 and abs(true - (-0.01 * 148**0.5)) < 5e-4
+
+
+def test_exercise_3_no_step_of_length_0_01_lowers_f_more_than_the_one_along_minus_the_gradient():
+    start = torch.tensor([1.0, -2.0])
+    g = grad_of(quadratic, start)
+    down = (quadratic(start - 0.01 * g / g.norm()) - quadratic(start)).item()
+    for angle in torch.linspace(0, 2 * torch.pi, 721):
+        d = torch.stack([torch.cos(angle), torch.sin(angle)])
+        assert (quadratic(start + 0.01 * d) - quadratic(start)).item() >= down - 1e-6
