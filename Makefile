@@ -55,8 +55,8 @@ pdf: setup ## print the PDF edition of each language from the built site (site/p
 	test -d site || $(PYTHON) scripts/build_site.py --site-dir site
 	$(PYTHON) scripts/build_pdf.py --site-dir site
 
-# Two processes (pytest-xdist): one runs the browser tests, the other the rest, file by file; a test
-# marked `alone` runs while the other process waits (tests/parallel.py).
+# Two processes (pytest-xdist): one runs the browser tests, the other the rest, file by file
+# (tests/parallel.py).
 test: setup ## run every test: page code blocks, snippets, hooks, the strict build, the workflows
 	$(PYTHON) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder
 

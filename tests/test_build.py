@@ -56,6 +56,29 @@ def test_the_scan_catches_a_cdn_script_and_a_web_font(tmp_path):
     ]
 
 
+IMAGE = re.compile(r"<img\b[^>]*>")
+
+
+def images_without_a_size(site) -> list[str]:
+    """Every <img> of the built pages that lacks a width or a height: the browser cannot keep its
+    place before it loads, and the text below it moves when it does."""
+    return [
+        f"{page.relative_to(site)}: {tag[:100]}"
+        for page in sorted(site.rglob("*.html"))
+        for tag in IMAGE.findall(page.read_text(encoding="utf-8"))
+        if not (re.search(r'\swidth="\d+"', tag) and re.search(r'\sheight="\d+"', tag))
+    ]
+
+
+def test_every_image_has_its_size_so_nothing_moves_when_it_loads(site):
+    assert images_without_a_size(site) == []
+
+
+def test_the_size_check_catches_an_image_without_a_height(tmp_path):
+    (tmp_path / "index.html").write_text('<img src="a.svg" width="10" height="5"><img src="b.svg" width="10">')
+    assert images_without_a_size(tmp_path) == ['index.html: <img src="b.svg" width="10">']
+
+
 def test_math_is_rendered_at_build_time(site):
     for page in site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")

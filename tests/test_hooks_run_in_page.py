@@ -1,5 +1,6 @@
 """hooks/run_in_page.py: which blocks run in the page, how the HTML marks them, what the build publishes."""
 
+import inspect
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
@@ -8,7 +9,7 @@ import pytest
 import run_in_page
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -114,7 +115,11 @@ def test_the_build_publishes_the_pinned_runtime_unchanged(tmp_path):
     config = MkDocsConfig()
     config.load_dict({"site_name": "t", "docs_dir": str(tmp_path / "docs"), "site_dir": str(tmp_path / "site")})
     assert config.validate() == ([], [])
-    config.plugins._current_plugin = "run_in_page"  # what MkDocs sets while it runs a plugin's event
+    # What MkDocs sets while it runs a plugin's event (private; CONTRIBUTING.md, "... internals").
+    assert "config.plugins._current_plugin" in inspect.getsource(File.generated), (
+        "MkDocs' File.generated no longer reads config.plugins._current_plugin"
+    )
+    config.plugins._current_plugin = "run_in_page"
     files = run_in_page.on_files(Files([]), config)
     published = {f.src_uri: Path(f.abs_src_path) for f in files}
     assert sorted(published) == ["runtime/micropython.mjs", "runtime/micropython.wasm"]

@@ -1,6 +1,5 @@
-"""tests/parallel.py: under `pytest -n 2 --dist loadfile`, the browser tests share one process and a
-test marked `alone` runs while no other test runs. Each test runs pytest-xdist on a scratch project
-whose tests write down where and when they ran."""
+"""tests/parallel.py: under `pytest -n 2 --dist loadfile`, the browser tests share one process. The
+test runs pytest-xdist on a scratch project whose tests write down where they ran."""
 
 from __future__ import annotations
 
@@ -60,45 +59,9 @@ def test_the_browser_tests_share_one_process(project):
     run(project).assert_outcomes(passed=3)
     where = {test: entry["worker"] for test, entry in ran(project).items()}
     # Without the plugin, loadfile sends the two browser files to the two processes.
-    assert where["test_browser_first"] == where["test_browser_second"] != where["test_other"], where
-
-
-def test_a_test_marked_alone_runs_while_no_other_test_runs(project):
-    (project.path / "tests" / "test_alone.py").write_text(
-        textwrap.dedent(
-            """
-        import time
-        import pytest
-
-        def test_before():
-            time.sleep(0.3)
-
-        @pytest.mark.alone
-        def test_alone():
-            time.sleep(1.0)
-        """
-        ),
-        encoding="utf-8",
+    assert where["test_browser_first"] == where["test_browser_second"] != where["test_other"], (
+        f"pytest-xdist's private LoadScopeScheduling._split_scope no longer decides the groups: {where}"
     )
-    (project.path / "tests" / "test_busy.py").write_text(
-        textwrap.dedent(
-            """
-        import time
-        import pytest
-
-        @pytest.mark.parametrize("n", range(12))
-        def test_busy(n):
-            time.sleep(0.2)
-        """
-        ),
-        encoding="utf-8",
-    )
-    run(project).assert_outcomes(passed=14)
-    tests = ran(project)
-    alone = tests.pop("test_alone")
-    assert {entry["worker"] for entry in tests.values()} == {"gw0", "gw1"}, "both processes ran tests"
-    beside = [test for test, entry in tests.items() if entry["start"] < alone["end"] and entry["end"] > alone["start"]]
-    assert beside == [], f"ran while test_alone ran: {beside}"
 
 
 def test_every_test_that_uses_the_built_site_is_left_out_of_the_fast_loop(request):

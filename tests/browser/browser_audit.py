@@ -77,8 +77,7 @@ def launch(playwright):
 def side_by_side(work, parts: list) -> dict:
     """`work(browser, part)` for each of `parts` at once, each in a thread with a Chromium of its own
     (Playwright's sync API serves only the thread that started it); their dicts merged. Worth it
-    where one Chromium keeps one processor busy: the sweep's axe-core runs. (The layout-shift test
-    gained nothing from it, 45 s against 46 s, and found a shift that only a busy machine shows.)"""
+    where one Chromium keeps one processor busy: the sweep's axe-core runs."""
 
     def in_own_chromium(part):
         with sync_playwright() as playwright:
@@ -310,7 +309,9 @@ async (coloursOnly) => {
       }
     }
     // Rules whose impact is at most moderate can never report what fails here: skipped, for speed.
-    const mild = (axe._audit ? axe._audit.rules : [])
+    // axe._audit is axe-core's private list of rules (CONTRIBUTING.md, "... other packages' internals").
+    if (!axe._audit || !Array.isArray(axe._audit.rules)) throw new Error("axe-core has no axe._audit.rules any more");
+    const mild = axe._audit.rules
       .filter((rule) => rule.impact && rule.impact !== "serious" && rule.impact !== "critical")
       .map((rule) => rule.id);
     if (!coloursOnly) {
@@ -495,51 +496,3 @@ new PerformanceObserver((list) => {
   }
 }).observe({type: "layout-shift", buffered: true});
 """
-
-# A slow connection, as a phone's: every request waits this long for its answer, and nothing comes
-# from the browser's cache (each page is a first visit). A font or a script then arrives after the
-# first paint, and whatever layout depends on it changes in front of the reader, instead of being
-# settled before the first paint by a fast local server.
-SLOW_NETWORK_LATENCY_MS = 150
-
-
-def first_visit_on_a_slow_network(page) -> None:
-    """Chromium's network emulation (DevTools protocol) for `page`: latency, no cache."""
-    devtools = page.context.new_cdp_session(page)
-    devtools.send("Network.enable")
-    devtools.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    devtools.send(
-        "Network.emulateNetworkConditions",
-        {"offline": False, "latency": SLOW_NETWORK_LATENCY_MS, "downloadThroughput": -1, "uploadThroughput": -1},
-    )
-
-
-def layout_shifts(
-    browser, base: str, paths: list[str], context_options: dict, *, at_once: int = 4
-) -> dict[str, list[dict]]:
-    """The layout shifts of each page of `paths` while it loads as a first visit on a slow network,
-    until it has settled (loaded, its fonts ready, two more frames). Each page has a context of its
-    own (a font the previous page loaded would stay in memory); `at_once` of them load side by side,
-    as the waits are the network's, not the processor's."""
-    found = {}
-    for start in range(0, len(paths), at_once):
-        batch = {}
-        for path in paths[start : start + at_once]:
-            context = browser.new_context(**context_options)
-            context.add_init_script(LAYOUT_SHIFTS_RECORDER)
-            page = context.new_page()
-            first_visit_on_a_slow_network(page)
-            page.evaluate("(url) => { location.href = url; }", urljoin(base, path))
-            batch[path] = page
-        for path, page in batch.items():
-            try:
-                page.wait_for_url(urljoin(base, path))
-                page.wait_for_load_state("load")
-                found[path] = page.evaluate("""async () => {
-                  await document.fonts.ready;
-                  for (let frame = 0; frame < 2; frame++) await new Promise((done) => requestAnimationFrame(() => setTimeout(done)));
-                  return window.__layoutShifts;
-                }""")
-            finally:
-                page.context.close()
-    return found
