@@ -5,8 +5,10 @@ what is borrowed from the plugin and what differs; tests/test_codeblocks_referen
 plugin's parser reads every page as this one does. Each chain of blocks gets fresh globals, and
 torch's global switches are reset after it (``fresh_state``).
 
-``pytest --update-outputs`` (``make outputs``) rewrites the expected outputs in place, and adds
-one under any block that prints without showing it, for review with ``git diff``.
+The code runs, and its output is compared, with the site's facts filled in as the built page shows
+them (``@@torch_version@@``: hooks/page_facts.py). ``pytest --update-outputs`` (``make outputs``)
+rewrites the expected outputs in place, the pinned version written as its marker, and adds one under
+any block that prints without showing it, for review with ``git diff``.
 
 ``pytest docs --record-versions FILE`` (``make versions``, under another torch) fails no block: it
 writes what each block did compared with its page (same output, different output, or an error the
@@ -39,9 +41,9 @@ from markdown_blocks import (  # noqa: E402
     as_shown,
     chains_of,
     code_digest,
-    expand_includes,
     parse_blocks,
 )
+from page_facts import as_written  # noqa: E402
 
 # pytester runs the harness on small pages in tests/test_harness.py; parallel shares the tests between
 # the two processes of `make test` (tests/parallel.py).
@@ -156,7 +158,7 @@ class CodeChain(pytest.Item):
                     entry.update(status="error", error=error.replace(f"{self.config.rootpath}/", ""))
                     failed = True
                 else:
-                    shown = block.expected.body if block.expected else ""
+                    shown = block.output or ""
                     if printed == shown:
                         entry["status"] = "same"
                     else:
@@ -167,11 +169,12 @@ class CodeChain(pytest.Item):
                 page.append(entry)
 
     def check_output(self, block: Block, printed: str) -> None:
-        expected = block.expected.body if block.expected else None
+        expected = block.output
         if printed == (expected or ""):
             return
         if self.config.getoption("--update-outputs"):
-            self.config.stash[UPDATES].append((block, printed))
+            # The pin goes back as its marker: the page states no version (hooks/page_facts.py).
+            self.config.stash[UPDATES].append((block, as_written(printed)))
             return
         if expected is None:
             raise BlockFailure(
@@ -195,7 +198,7 @@ class CodeChain(pytest.Item):
 
 def run_block(block: Block, namespace: dict) -> str:
     """Execute one block in ``namespace``; return what it printed (and raised, if it should)."""
-    code = expand_includes(block.code)
+    code = block.program  # markers filled in, includes expanded: as the built page shows it
     # Pad with blank lines so that tracebacks give the line number in the Markdown file.
     source = "\n" * block.lineno + code
     printed = io.StringIO()

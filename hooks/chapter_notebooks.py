@@ -2,7 +2,8 @@
 
 The converter is ours, on top of hooks/markdown_blocks.py (the parser the tests run the pages with),
 so a notebook's code cells are exactly the page's tested blocks with their ``--8<--`` includes
-expanded. nbformat (pinned) only
+expanded and, like all of the page, the site's facts filled in (``@@torch_version@@``:
+hooks/page_facts.py). nbformat (pinned) only
 builds and serialises the notebook: jupytext's Markdown reader knows neither our markers nor
 admonitions, and would turn every ```text output into a cell. Conversion is a pure function of the
 page and its includes and takes milliseconds, so there is no cache. In a notebook:
@@ -33,7 +34,8 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import nbformat
-from markdown_blocks import MARKER, ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
+from markdown_blocks import MARKER, ROOT, MarkdownError, expand_includes, mkdocs_yml, parse_blocks, read_fences
+from page_facts import MarkerError, fill_in
 from site_facts import language_roots, torch_version
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -151,7 +153,10 @@ def chapter_notebook(path: Path, language: str, site: Site | None = None) -> nbf
     site = site or site_from_mkdocs_yml()
     name = path.stem
     page_url = site.page_url(name, language)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = fill_in(path.read_text(encoding="utf-8"), path)  # the page as the site shows it
+    except MarkerError as err:
+        raise MarkdownError(str(err)) from None
     lines = text.splitlines()
     blocks = {block.lineno: block for block in parse_blocks(path, text)}
     fences = {fence.lineno: fence for fence, _ in read_fences(text, path)}

@@ -12,6 +12,9 @@ borrowed and what differs; tests/test_codeblocks_reference.py compares this pars
     <!--pytest.mark.skip(reason="...")-->      skip the next block; a reason is required
     <!-- raises: RuntimeError -->              the next block must raise exactly this exception type;
                                                its expected output ends with "RuntimeError: <message>"
+
+A block's ``code`` and ``expected`` are what the page writes; ``program`` and ``output`` are what the
+built page shows, with the site's facts filled in (``@@torch_version@@``: hooks/page_facts.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from page_facts import MarkerError, fill_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,8 +49,9 @@ def as_shown(printed: str) -> str:
 
 
 def code_digest(code: str) -> str:
-    """Names a block's code (includes expanded): `make versions` records it with each block, and
-    hooks/version_notes.py shows a record only for the code it was made with."""
+    """Names a block's code as the page writes it (markers left as they are, includes expanded):
+    `make versions` records it with each block, and hooks/version_notes.py shows a record only for
+    the code it was made with."""
     return hashlib.sha256(expand_includes(code).encode("utf-8")).hexdigest()[:12]
 
 
@@ -75,8 +81,22 @@ class Block:
     end_lineno: int = 0
 
     @property
+    def page(self) -> str:
+        return str(self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path)
+
+    @property
     def where(self) -> str:
-        return f"{self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path}:{self.lineno}"
+        return f"{self.page}:{self.lineno}"
+
+    @property
+    def program(self) -> str:
+        """The code as the built page shows it and the tests run it: facts filled in, includes expanded."""
+        return expand_includes(fill_in(self.code, self.page, self.lineno + 1))
+
+    @property
+    def output(self) -> str | None:
+        """The output as the built page shows it (facts filled in); None where the page shows none."""
+        return fill_in(self.expected.body, self.page, self.expected.lineno + 1) if self.expected else None
 
 
 @dataclass
@@ -132,6 +152,10 @@ def _is_block_marker(body: str) -> bool:
 def parse_blocks(path: Path, text: str | None = None) -> list[Block]:
     """The ```python blocks of one page, each with its markers and its expected output."""
     text = path.read_text(encoding="utf-8") if text is None else text
+    try:
+        fill_in(text, path)  # a misspelt marker anywhere on the page stops here, naming its line
+    except MarkerError as err:
+        raise MarkdownError(str(err)) from None
     blocks: list[Block] = []
     for fence, markers in read_fences(text, path):
         where = f"{path}:{fence.lineno}"

@@ -18,8 +18,9 @@ the reader's first Run.
    ``<!-- raises: T -->``, ``data-raises``. Running a block runs the runnable blocks of its chain
    up to it, in order, in fresh globals: the rule is in CONTRIBUTING.md ("Code blocks").
 
-A block "uses" a module when its code (includes expanded, as the build shows it) has that name as a
-Python name: comments and strings do not count, so `# as torch.relu does` keeps a block runnable.
+A block "uses" a module when its code (includes expanded and facts filled in, as the build shows it)
+has that name as a Python name: comments and strings do not count, so `# as torch.relu does` keeps a
+block runnable.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import re
 import tokenize
 from pathlib import Path
 
-from markdown_blocks import MarkdownError, chains_of, expand_includes, parse_blocks
+from markdown_blocks import MarkdownError, chains_of, parse_blocks
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
@@ -72,7 +73,7 @@ def runnable_blocks(path: Path) -> list[dict]:
     found = []
     for number, chain in enumerate(chains_of(parse_blocks(path))):
         for block in chain.blocks:
-            code = expand_includes(block.code)
+            code = block.program
             found.append(
                 {
                     "chain": number,
@@ -80,7 +81,7 @@ def runnable_blocks(path: Path) -> list[dict]:
                     "code": code,
                     "local": local_modules(code),
                     "raises": block.raises,
-                    "expected": block.expected.body if block.expected else "",
+                    "expected": block.output or "",
                 }
             )
     return found

@@ -10,10 +10,10 @@ Two jobs on the Markdown of each page, both from the same data:
 * on a chapter, under the output of such a block, a one-line note names the releases and links to
   the block's row on the versions page (anchor ``<chapter>-<block number>``).
 
-Records are matched to blocks by the block's number on the page and the digest of its code
-(markdown_blocks.code_digest): a block edited since the data were recorded gets no note, and its row says
-the record is out of date, until `make versions` runs again. The pinned release is the one the
-pages show, so it is not a column of its own.
+Records are matched to blocks by the block's number on the page and the digest of its code as the
+page file writes it (markdown_blocks.code_digest; markers not filled in): a block edited since the
+data were recorded gets no note, and its row says the record is out of date, until `make versions`
+runs again. The pinned release is the one the pages show, so it is not a column of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from markdown_blocks import ROOT, code_digest, parse_blocks
+from mkdocs.exceptions import PluginError
 from site_facts import torch_version
 
 DATA = ROOT / "versions" / "torch-versions.json"
@@ -223,10 +224,16 @@ def heading_anchor(block, path: Path) -> str:
 
 
 def note_under_blocks(markdown: str, page: str, data: dict, words: dict) -> str:
-    """Add the one-line note under each block of ``markdown`` that some release runs differently."""
+    """Add the one-line note under each block of ``markdown`` that some release runs differently.
+
+    The records are matched to the code the page file writes; ``markdown`` (the page as the hooks
+    before this one left it, facts filled in) gives only the places of its blocks."""
     path = ROOT / page
     blocks = parse_blocks(path, markdown)
-    found = differences(data, page, digests_of(blocks))
+    written = parse_blocks(path)
+    if len(written) != len(blocks):
+        raise PluginError(f"version_notes: {page} has {len(written)} python blocks, {len(blocks)} after the hooks")
+    found = differences(data, page, digests_of(written))
     if not found:
         return markdown
     lines = markdown.splitlines(keepends=True)

@@ -15,7 +15,8 @@ FENCE = "```"
 
 @pytest.fixture
 def project(pytester):
-    for name in ("conftest.py", "mkdocs.yml", "pyproject.toml", "hooks/markdown_blocks.py", "tests/parallel.py"):
+    harness = ("conftest.py", "mkdocs.yml", "pyproject.toml", "requirements.txt", "tests/parallel.py")
+    for name in (*harness, "hooks/markdown_blocks.py", "hooks/page_facts.py", "hooks/site_facts.py"):
         target = pytester.path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, target)
@@ -284,6 +285,115 @@ def test_update_outputs_rewrites_and_adds_outputs(project):
         in text
     )
     run(project).assert_outcomes(passed=2)
+
+
+def pin(project, version: str) -> None:
+    """The scratch project's requirements.txt pins torch at ``version``, its only line."""
+    (project.path / "requirements.txt").write_text(f"torch=={version}\n", encoding="utf-8")
+
+
+def test_the_torch_marker_is_the_pin_in_code_and_in_outputs(project):
+    pin(project, "9.8.7")
+    page(
+        project,
+        """
+        ~~~python
+        pinned = "@@torch_version@@"
+        print(f"torch=={pinned}", pinned == "9.8.7")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        torch==@@torch_version@@ True
+        ~~~
+
+        ~~~python
+        print("9.8.7")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        @@torch_version@@
+        ~~~
+
+        ~~~python
+        print("torch==@@torch_version@@")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        torch==9.8.7
+        ~~~
+
+        ~~~python
+        print("@@torch_version@@")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        9.8.8
+        ~~~
+        """,
+    )
+    result = run(project)
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["*docs/page.zh.md:33: the output shown at line 39 is not what the code prints*"])
+
+
+def test_update_outputs_writes_the_pin_back_as_its_marker(project):
+    pin(project, "9.8.7")
+    path = page(
+        project,
+        """
+        ~~~python
+        print("torch==9.8.7 torch-9.8.7+cpu 19.8.7 9.8.70 9.8.7.1")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        old
+        ~~~
+
+        ~~~python
+        print("added", "9.8.7")
+        ~~~
+        """,
+    )
+    run(project, "--update-outputs").assert_outcomes(passed=2)
+    text = path.read_text(encoding="utf-8")
+    written = "torch==@@torch_version@@ torch-@@torch_version@@+cpu 19.8.7 9.8.70 9.8.7.1"
+    assert f"{FENCE}text\n{written}\n{FENCE}" in text
+    assert f"{FENCE}text\nadded @@torch_version@@\n{FENCE}" in text
+    run(project).assert_outcomes(passed=2)
+
+
+def test_a_misspelt_marker_fails_the_page_naming_its_line(project):
+    page(
+        project,
+        """
+        # Page
+
+        Outputs from torch @@torch_versoin@@.
+
+        ~~~python
+        print(1)
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        1
+        ~~~
+        """,
+    )
+    result = run(project)
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*docs/page.zh.md:4: '@@torch_versoin@@' is no marker*@@torch_version@@*"])
 
 
 def test_a_build_path_at_the_end_of_a_warning_is_shown_as_an_ellipsis(project):

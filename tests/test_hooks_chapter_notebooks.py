@@ -18,11 +18,11 @@ import nbformat
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
-from markdown_blocks import ROOT, expand_includes, mkdocs_yml, parse_blocks, read_fences
+from markdown_blocks import ROOT, MarkdownError, expand_includes, mkdocs_yml, parse_blocks, read_fences
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from notebook_pages import CHAPTER_NAMES, CHAPTERS, DOCS, LABS, SITE, code_without_comments, notebook_of
-from site_facts import jobs
+from site_facts import jobs, torch_version
 
 # --------------------------------------------------------------------------------------------------
 # The converter, on a small page that uses every construct.
@@ -141,6 +141,27 @@ def test_code_cells_are_the_blocks_with_includes_expanded_and_errors_tagged(page
     assert all(cell.outputs == [] and cell.execution_count is None for cell in code)
 
 
+def test_the_torch_marker_is_the_pin_in_prose_and_in_code(tmp_path):
+    path = tmp_path / "pinned.md"
+    path.write_text(
+        "# Pinned { #pinned }\n\nOutputs from torch @@torch_version@@.\n\n"
+        '```python\nprint("@@torch_version@@")\n```\n\n'
+        "<!--pytest-codeblocks:expected-output-->\n\n```text\n@@torch_version@@\n```\n",
+        encoding="utf-8",
+    )
+    notebook = chapter_notebooks.chapter_notebook(path, "en", SITE)
+    assert f"Outputs from torch {torch_version()}." in markdown_of(notebook)
+    assert chapter_notebooks.code_cells(notebook) == [f'print("{torch_version()}")']
+    assert "@@" not in chapter_notebooks.notebook_text(notebook)
+
+
+def test_a_misspelt_marker_stops_the_notebook_naming_page_and_line(tmp_path):
+    path = tmp_path / "misspelt.md"
+    path.write_text("# Misspelt\n\n```python\nprint('@@torch_versoin@@')\n```\n", encoding="utf-8")
+    with pytest.raises(MarkdownError, match=r"misspelt\.md:4: '@@torch_versoin@@.*' is no marker"):
+        chapter_notebooks.chapter_notebook(path, "en", SITE)
+
+
 def test_notebook_is_valid_with_fixed_ids_and_the_python3_kernel(page):
     notebook = chapter_notebooks.chapter_notebook(page, "en", SITE)
     nbformat.validate(notebook)
@@ -164,7 +185,7 @@ def test_colab_link_is_derived_from_repo_url():
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: str(p.relative_to(DOCS)))
 def test_code_cells_are_the_pages_python_blocks(path):
-    expected = [expand_includes(b.code).rstrip("\n") for b in parse_blocks(path) if not b.skip_reason]
+    expected = [b.program.rstrip("\n") for b in parse_blocks(path) if not b.skip_reason]
     notebook = notebook_of(path)
     assert chapter_notebooks.code_cells(notebook) == expected
     raises = [bool(b.raises) for b in parse_blocks(path) if not b.skip_reason]

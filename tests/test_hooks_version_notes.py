@@ -9,7 +9,8 @@ import copy
 import re
 
 import pytest
-from markdown_blocks import ROOT, parse_blocks
+from markdown_blocks import ROOT, code_digest, parse_blocks
+from page_facts import fill_in
 from site_facts import torch_version
 from version_notes import MARKER, WORDS, chapter, differences, digests_of, load, note_under_blocks, summary
 
@@ -109,6 +110,20 @@ def test_a_block_edited_since_the_record_gets_no_note(data):
     text = (ROOT / page).read_text(encoding="utf-8")
     assert note_under_blocks(text, page, stale, WORDS["en"]) == text
     assert differences(stale, page, {record["block"]: "f" * 12}) == {}
+
+
+def test_a_record_is_matched_to_the_code_the_page_writes_not_to_the_filled_in_markdown(tmp_path):
+    # The hook gets the page with @@torch_version@@ filled in (hooks/page_facts.py runs first); the
+    # record names the code with the marker, as the page file writes it.
+    path = tmp_path / "pinned.md"
+    path.write_text('```python\nprint("@@torch_version@@")\n```\n', encoding="utf-8")
+    (block,) = parse_blocks(path)
+    record = {"block": 1, "line": 1, "code": code_digest(block.code), "status": "different", "diff": ""}
+    data = {"versions": {"9.9.9": {"pages": {str(path): [record]}}}}
+    markdown = fill_in(path.read_text(encoding="utf-8"), path)
+    assert torch_version() in markdown
+    noted = note_under_blocks(markdown, str(path), data, WORDS["en"])
+    assert "On torch 9.9.9 this output differs" in noted
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
