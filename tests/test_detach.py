@@ -418,3 +418,172 @@ def test_the_version_number_and_clone_sentences_hold_on_the_other_recorded_relea
         "clone_outside_is_inference": "False",
         "view_is_inference": "False",
     }
+
+
+# --- the third review: saved-tensor hooks, create_graph under no_grad, views, the first backward ------
+
+
+def _identity_hooks():
+    return torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)
+
+
+@pytest.mark.parametrize("saving", ["saved_tensors_hooks", "save_on_cpu"])
+def test_when_saved_tensor_hooks_do_the_saving_the_version_is_not_checked_and_a_wrong_gradient_passes_silently(saving):
+    a = torch.ones(3, requires_grad=True)
+    with _identity_hooks() if saving == "saved_tensors_hooks" else torch.autograd.graph.save_on_cpu():
+        b = a.exp()
+    b.detach().mul_(0)
+    assert b._version == 1  # counted, but nobody checks it
+    b.sum().backward()  # no error
+    assert torch.equal(a.grad, torch.zeros(3))  # the true gradient is e = 2.7183 each
+
+
+def test_a_hook_that_saves_a_copy_is_not_checked_either_but_keeps_the_right_gradient_so_the_box_says_can():
+    a = torch.ones(3, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t.clone(), lambda t: t):
+        b = a.exp()
+    b.detach().mul_(0)
+    b.sum().backward()
+    torch.testing.assert_close(a.grad, torch.full((3,), torch.e))
+
+
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_an_in_place_change_through_detach_of_a_checkpointed_output_raises_nothing(reentrant):
+    from torch.utils.checkpoint import checkpoint
+
+    a = torch.ones(3, requires_grad=True)
+    b = checkpoint(torch.exp, a, use_reentrant=reentrant)
+    b.detach().mul_(0)
+    b.sum().backward()  # no error: exp is recomputed from a, which did not change
+    torch.testing.assert_close(a.grad, torch.full((3,), torch.e))
+
+
+def test_without_hooks_the_same_change_raises_so_the_hooks_are_the_exception():
+    a = torch.ones(3, requires_grad=True)
+    b = a.exp()
+    b.detach().mul_(0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()
+
+
+class _Double(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        return 2 * t
+
+    @staticmethod
+    def backward(ctx, grad):
+        return 2 * grad
+
+
+FORWARD = {
+    "mul": lambda w: w * 2,
+    "matmul": lambda w: w @ w,
+    "exp": torch.exp,
+    "sum": lambda w: w.sum(),
+    "a custom Function": _Double.apply,
+    "an in-place change of a non-leaf": lambda w: (w * 1).mul_(2),
+}
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+@pytest.mark.parametrize("op", FORWARD, ids=list(FORWARD))
+def test_no_forward_computation_inside_no_grad_or_inference_mode_is_recorded(op, mode):
+    w = torch.ones(3, requires_grad=True)
+    with mode():
+        out = FORWARD[op](w)
+    assert not out.requires_grad and out.grad_fn is None
+
+
+@pytest.mark.parametrize("call", ["autograd.grad", "backward"])
+def test_a_backward_pass_with_create_graph_is_recorded_even_inside_no_grad_but_not_inside_inference_mode(call):
+    for mode, recorded in [(torch.no_grad, True), (torch.inference_mode, False)]:
+        x = torch.tensor(2.0, requires_grad=True)
+        y = x**3
+        with mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # backward(create_graph=True) warns of a reference cycle
+            assert not torch.is_grad_enabled()
+            if call == "autograd.grad":
+                (g,) = torch.autograd.grad(y, x, create_graph=True)
+            else:
+                y.backward(create_graph=True)
+                g = x.grad
+        assert g.item() == 12.0
+        assert g.requires_grad == recorded and (g.grad_fn is not None) == recorded
+        if recorded:
+            (second,) = torch.autograd.grad(g, x)  # after the block: 6x = 12
+            assert second.item() == 12.0
+        x.grad = None
+
+
+def test_the_first_backward_stops_at_u_so_the_node_of_y_keeps_its_saved_tensors_and_a_backward_through_y_works():
+    x = torch.arange(4.0, requires_grad=True)
+    y = x * x
+    (y.detach() * x).sum().backward()
+    assert torch.equal(y.grad_fn._saved_self, x.detach())  # not freed: the pass never reached this node
+    x.grad = None
+    (y * x).sum().backward()
+    assert torch.equal(x.grad, 3 * x.detach() ** 2)
+    with pytest.raises(RuntimeError, match="freed"):
+        y.grad_fn._saved_self  # this pass ran the node and let its saved tensors go
+
+
+VIEWS = {
+    "w[:2]": lambda w: w[:2],
+    "view": lambda w: w.view(3),
+    "unsqueeze": lambda w: w.unsqueeze(0),
+    "expand": lambda w: w.expand(2, 3),
+    "reshape": lambda w: w.reshape(3),
+}
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=list(VIEWS))
+def test_a_view_of_an_ordinary_tensor_taken_inside_inference_mode_is_not_an_inference_tensor(view):
+    w = torch.ones(3, requires_grad=True)
+    with torch.inference_mode():
+        v = VIEWS[view](w)
+        new = w * 2
+    assert v._is_view() and not v.is_inference()
+    assert new.is_inference()
+
+
+@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+def test_the_hooks_and_create_graph_sentences_hold_on_the_other_recorded_releases(release):
+    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    script = """
+import warnings; warnings.simplefilter("ignore")
+import torch
+from torch.utils.checkpoint import checkpoint
+a = torch.ones(3, requires_grad=True)
+with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+    b = a.exp()
+b.detach().mul_(0); b.sum().backward(); print("hooks", a.grad.tolist() == [0.0, 0.0, 0.0])
+a.grad = None
+with torch.autograd.graph.save_on_cpu():
+    b = a.exp()
+b.detach().mul_(0); b.sum().backward(); print("save_on_cpu", a.grad.tolist() == [0.0, 0.0, 0.0])
+a.grad = None
+b = checkpoint(torch.exp, a, use_reentrant=False)
+b.detach().mul_(0); b.sum().backward(); print("checkpoint", abs(a.grad[0].item() - 2.7183) < 1e-4)
+x = torch.tensor(2.0, requires_grad=True); y = x ** 3
+with torch.no_grad():
+    g, = torch.autograd.grad(y, x, create_graph=True)
+print("no_grad_records", g.grad_fn is not None)
+y = x ** 3
+with torch.inference_mode():
+    g, = torch.autograd.grad(y, x, create_graph=True)
+print("inference_mode_records", g.requires_grad)
+"""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
+    out = subprocess.run(
+        [str(python), "-c", script], env=env, cwd="/", capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert dict(zip(out[::2], out[1::2])) == {
+        "hooks": "True",
+        "save_on_cpu": "True",
+        "checkpoint": "True",
+        "no_grad_records": "True",
+        "inference_mode_records": "False",
+    }

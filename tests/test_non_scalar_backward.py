@@ -242,9 +242,13 @@ def test_the_figure_shows_what_backward_leaves_in_x_grad():
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snippets" / "non_scalar"))
     from fig_jacobian import numbers
 
-    J, grads = numbers()
+    J, weighted, grads = numbers()
     assert J == [[2.0, 1.0, 0.0], [0.0, 4.0, 0.0], [1.0, 0.0, 3.0]]
     assert grads == [[0.0, 3.0, -6.0], [3.0, 5.0, 3.0]]
+    # The weighted rows v_i * J[i] the left panel draws, as the alt text lists them, and their column sums are x.grad.
+    assert weighted == [[2.0, 1.0, 0.0], [0.0, 2.0, 0.0], [-2.0, 0.0, -6.0]]
+    assert [sum(column) for column in zip(*weighted)] == grads[0]
+    assert all(f"{value:g}" != "-0" for row in weighted for value in row)
 
 
 # --- the review's cases: zeros in the input, autograd.grad, complex outputs, batched rows ---------
@@ -370,7 +374,7 @@ def test_d2l_s_gradient_of_ones_of_len_y_is_ones_like_y_and_gives_the_gradient_o
     assert torch.equal(d2l, x.grad)
 
 
-def test_the_first_row_of_j_is_the_gradient_of_y_1_worked_out_by_hand():
+def test_row_0_of_j_is_the_gradient_of_y_0_worked_out_by_hand():
     x = torch.tensor(X, requires_grad=True)
     J = jacobian(g, x.detach())
     assert torch.equal(J[0], torch.tensor([X[1], X[0], 0.0])) and torch.equal(J[0], torch.tensor([2.0, 1.0, 0.0]))
