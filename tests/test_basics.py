@@ -32,6 +32,24 @@ def test_a_nudge_of_any_component_moves_y_by_the_slope_times_the_nudge_plus_two_
         assert change == pytest.approx(4 * x[i].item() * delta + 2 * delta**2, abs=1e-6)
 
 
+def test_the_pages_gaps_are_two_and_three_delta_squared_and_shrink_four_times_when_delta_halves():
+    # The page's nudges of x_3 = 3 in y = 2 x·x, and Exercise 2's nudge of x_1 = -2 in y = 3 x·x:
+    # exact in float32, on any CPU (every number here is a short binary fraction).
+    x = torch.arange(4.0)
+    gaps = []
+    for delta in [0.125, 0.0625]:
+        nudged = x.clone()
+        nudged[3] += delta
+        gap = (2 * torch.dot(nudged, nudged) - 2 * torch.dot(x, x)).item() - 12 * delta
+        assert gap == 2 * delta**2
+        gaps.append(gap)
+    assert gaps == [0.03125, 0.0078125] and gaps[0] == 4 * gaps[1]
+    x = torch.tensor([1.0, -2.0])
+    nudged = torch.tensor([1.0, -1.875])
+    gap = (3 * torch.dot(nudged, nudged) - 3 * torch.dot(x, x)).item() - (-12 * 0.125)
+    assert gap == 3 * 0.125**2 == 0.046875
+
+
 def test_the_smaller_the_nudge_the_closer_the_slope():
     x = torch.arange(4.0)
     gaps = []
@@ -139,10 +157,11 @@ def test_nothing_is_recorded_when_recording_is_off(mode):
     assert not y.requires_grad and y.grad_fn is None
 
 
-def test_a_differentiable_operation_with_zero_slope_still_records_a_node():
-    # The condition is "differentiable", not "changes y": round and sign are recorded, slope 0.
+def test_a_float_result_whose_slope_is_zero_still_has_a_grad_fn():
+    # The misconception box: the reason bool and integer results have no grad_fn is their dtype, not
+    # their slope. round, floor, ceil, trunc and sign are recorded, and pass back zeros.
     x = torch.arange(4.0, requires_grad=True)
-    for result in (x.round(), x.sign()):
+    for result in (x.round(), x.floor(), x.ceil(), x.trunc(), x.sign()):
         assert result.requires_grad and result.grad_fn is not None
         result.sum().backward()
         assert torch.equal(x.grad, torch.zeros(4))
@@ -161,6 +180,30 @@ def test_integer_tensors_cannot_require_grad():
 
 
 # --- backpropagation ------------------------------------------------------------------------------
+
+
+def test_the_local_derivative_of_a_dot_product_for_each_factor_is_the_other_factor():
+    a = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    b = torch.tensor([4.0, 0.0, -1.0], requires_grad=True)
+    torch.dot(a, b).backward()
+    assert torch.equal(a.grad, b.detach()) and torch.equal(b.grad, a.detach())
+
+
+def test_the_stepper_splits_the_dot_product_into_four_products_and_three_sums_each_x_i_used_twice():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "hooks"))
+    import stepper
+
+    ns = {"__name__": "__main__"}
+    exec((ROOT / "snippets" / "from_scratch" / "engine.py").read_text(encoding="utf-8"), ns)
+    region = (ROOT / "snippets" / "from_scratch" / "stepper_examples.py").read_text(encoding="utf-8")
+    exec(stepper.region(region, "basics"), ns)
+    order = ns["topological_order"](ns["out"])
+    products = [n for n in order if n.op == "*"]
+    assert len(products) == 4 and len([n for n in order if n.op == "+"]) == 3
+    assert all(len(n._parents) == 2 and n._parents[0] is n._parents[1] for n in products)  # x_i * x_i
+    assert [n.op for n in order if n.op not in ("*", "+", "")] == ["2 *"]  # y = 2 * s, and no dot node
 
 
 def test_backward_starts_from_one_and_gives_the_sum_of_the_two_paths():

@@ -239,7 +239,9 @@ def test_every_next_functions_number_on_the_page_is_zero_and_a_multi_output_oper
     numbers = [n for t in (u, s, z) for _, n in t.grad_fn.next_functions]
     assert numbers == [0] * 6
     first, second = torch.stack([a, b]).unbind()
-    assert [n for _, n in (first * second).grad_fn.next_functions] == [0, 1]
+    # The number is which input of the next node the gradient goes to: which output of unbind.
+    (node_0, number_0), (node_1, number_1) = (first * second).grad_fn.next_functions
+    assert node_0 is node_1 and node_0.name() == "UnbindBackward0" and (number_0, number_1) == (0, 1)
 
 
 def test_what_each_node_of_the_example_saves():
@@ -294,6 +296,23 @@ def test_a_nodes_saved_tensors_are_freed_right_after_it_runs_not_when_backward_f
     z.backward()
     assert seen == {"mul_c": "freed", "mul_ab": "kept"}
     assert probe(mul_ab) == "freed"
+
+
+def test_a_saved_tensor_lives_on_while_something_else_refers_to_it_and_is_freed_when_nothing_does():
+    import gc
+    import weakref
+
+    a = torch.tensor([3.0], requires_grad=True)
+    kept = a * 2  # saved by the node of kept * kept, and named
+    dropped = a * 5  # saved by the node of dropped * dropped, and not named after this line
+    y = (kept * kept).sum() + (dropped * dropped).sum()
+    watch_kept, watch_dropped = weakref.ref(kept), weakref.ref(dropped)
+    del dropped
+    gc.collect()
+    assert watch_dropped() is not None  # the node still refers to it
+    y.backward()  # each node drops its references to its saved tensors once it has run
+    gc.collect()
+    assert watch_dropped() is None and watch_kept() is kept
 
 
 def test_retain_graph_keeps_the_saved_tensors_for_a_second_backward():
