@@ -27,6 +27,7 @@ from measure_cost import (  # noqa: E402
     hessian_vector_product,
     second_derivative,
 )
+from page_facts import fill_in  # noqa: E402
 
 
 def value(rows, **where) -> float:
@@ -142,13 +143,16 @@ def test_cost_figures_read_data_only(name, site):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_cost_captions_name_the_torch_machine_and_date_of_the_csvs(lang):
     page = (ROOT / "docs" / lang / "forward-mode.md").read_text(encoding="utf-8")
-    captions = [line for line in page.splitlines() if line.startswith("*") and "2.13.0" in line]
-    assert len(captions) == 2
-    for name in ("cost_derivatives.csv", "cost_jacobian_shape.csv"):
+    captions = [line for line in page.splitlines() if line.startswith("*") and "@@torch_version:" in line]
+    # Each caption, under its figure, takes the torch version from that figure's CSV (hooks/page_facts.py).
+    names = ["cost_jacobian_shape.csv", "cost_derivatives.csv"]  # in the order the figures come
+    assert len(captions) == len(names)
+    for name, caption in zip(names, captions, strict=True):
         about, _ = read_measurements(name)
         assert about["torch threads"] == "1"
-        for caption in captions:
-            assert about["torch"].split("+")[0] in caption and about["machine"] in caption and about["date"] in caption
+        assert f"@@torch_version:snippets/cost/{name}@@" in caption
+        assert about["torch"].split("+")[0] in fill_in(caption)
+        assert about["machine"] in caption and about["date"] in caption
 
 
 # ---------------------------------------------------------------------------------------------

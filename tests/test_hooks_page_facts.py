@@ -46,6 +46,14 @@ def typed_lines(path: Path) -> list[str]:
     ]
 
 
+def test_no_page_or_lab_types_the_pinned_torch():
+    typed = [line for path in PAGES + LABS for line in typed_lines(path)]
+    assert typed == [], (
+        f"requirements.txt pins torch {PIN}; write {MARKER} instead (or, in a measurement's caption, "
+        "@@torch_version:<its data file>@@):\n" + "\n".join(typed)
+    )
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -103,6 +111,20 @@ def test_a_measurement_s_marker_is_the_torch_its_data_file_records(tmp_path, mon
     (tmp_path / "untimed.csv").write_text("# machine: x86_64\nsize\n1\n")
     with pytest.raises(MarkerError, match=r"^p\.md:1: untimed\.csv records no torch version"):
         fill_in("@@torch_version:untimed.csv@@", "p.md")
+
+
+def test_the_measurements_on_the_pages_name_files_that_record_their_torch():
+    captions = [
+        (path, line)
+        for path in PAGES
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "@@torch_version:" in line
+    ]
+    assert len(captions) == 6  # checkpointing's figure and forward-mode's two, in both languages
+    for path, line in captions:
+        data = re.search(r"@@torch_version:(?P<data>[^@]+)@@", line)["data"]
+        recorded = re.search(r"^# torch: (\S+)$", (ROOT / data).read_text(encoding="utf-8"), re.M)[1]
+        assert recorded.split("+")[0] in fill_in(line, path), (path, data)
 
 
 @pytest.mark.parametrize(
