@@ -300,7 +300,15 @@ def draw_flow(flow: Flow, theme: dict, lang: str, title: str):
         None
         if flow.nodes[e.source].constant
         else ax.text(
-            0, 0, flow.label(e), ha="center", va="center", fontsize=9, color=theme["lines"][1], bbox=label_style, zorder=4
+            0,
+            0,
+            flow.label(e),
+            ha="center",
+            va="center",
+            fontsize=9,
+            color=theme["lines"][1],
+            bbox=label_style,
+            zorder=4,
         )
         for e in flow.edges
     ]
