@@ -36,18 +36,9 @@ from urllib.parse import urljoin
 import nbformat
 from markdown_blocks import MARKER, ROOT, MarkdownError, expand_includes, mkdocs_yml, parse_blocks, read_fences
 from page_facts import MarkerError, fill_in
-from site_facts import language_roots, torch_version
+from site_facts import language_roots, strings, torch_version
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-
-NOTE = {
-    "zh": "> 本 Notebook 由课程网页[{title}]({url})生成，代码与网页上的相同。请从上到下依次运行（“全部运行”）；"
-    "输出由你的环境重新产生，网页上的输出来自 torch {torch_version} (CPU)。",
-    "en": "> This notebook is generated from the course page [{title}]({url}); its code is the page's code. "
-    "Run it from top to bottom (Run All); the outputs come from your own environment, "
-    "those on the page from torch {torch_version} (CPU).",
-}
-
 
 # --------------------------------------------------------------------------------------------------
 # Settings: from the build's validated config (hooks/notebooks.py), or from mkdocs.yml when the
@@ -258,7 +249,9 @@ def chapter_notebook(path: Path, language: str, site: Site | None = None) -> nbf
     first = cells[0] if cells and cells[0].cell_type == "markdown" else None
     if first is not None and first.source.startswith("# "):
         title_line, _, rest = first.source.partition("\n")
-        note = NOTE[language].format(title=title_line[2:].strip(), url=page_url, torch_version=torch_version())
+        note = strings(language)["notebook_note"].format(
+            title=title_line[2:].strip(), url=page_url, torch_version=torch_version()
+        )
         first.source = "\n\n".join(part for part in (title_line, note, rest.strip("\n")) if part)
 
     for index, cell in enumerate(cells):

@@ -33,6 +33,7 @@ from pathlib import Path
 from markdown_blocks import MarkdownError, chains_of, parse_blocks
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
+from site_facts import strings
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
@@ -42,12 +43,6 @@ LOCAL_ONLY = frozenset({"torch", "matplotlib", "numpy"})
 MODES = ("blocks", "playground")
 
 PYTHON_DIV = re.compile(r'<div class="language-python highlight">')
-
-# The note before a block that needs torch; {link} is the "run it yourself" page (its title as text).
-LOCAL_NOTE = {
-    "zh": '这段代码要用 {modules}，只能在你自己的电脑上运行，见<a href="{href}">动手运行</a>。',
-    "en": 'This block needs {modules}, so it runs only on your own computer: see <a href="{href}">Run it yourself</a>.',
-}
 
 
 def python_names(code: str) -> set[str]:
@@ -133,7 +128,8 @@ def annotate(html: str, blocks: list[dict], mode: str, language: str, run_yourse
         div = match[0][:-1] + " " + " ".join(attributes) + ">"
         if mode == "blocks" and block["local"]:
             modules = ", ".join(block["local"])
-            note = LOCAL_NOTE[language].format(modules=modules, href=run_yourself)
+            # Links to the run-yourself page: run_local in overrides/locales/<lang>.yml.
+            note = strings(language)["run_local"].format(modules=modules, href=run_yourself)
             return f'<p class="run-local">{note}</p>\n{div}'
         return div
 
@@ -151,12 +147,11 @@ def on_page_content(html: str, page, config, files) -> str:
     target = files.get_file_from_path("run-yourself.md")
     if target is None:
         raise PluginError("run_in_page: no run-yourself.md to link the torch blocks to")
-    language = config["theme"]["language"]
     return annotate(
         html,
         blocks,
         mode,
-        language if language in LOCAL_NOTE else "en",
+        config["theme"]["language"],
         target.url_relative_to(page.file),
         page.file.src_uri,
     )

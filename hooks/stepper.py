@@ -9,8 +9,9 @@ without JavaScript and in print::
 The name is a region of snippets/from_scratch/stepper_examples.py. The hook fills the div with the
 example the stepper runs, shown as code as the build includes any snippet, and the Start button in
 the place kept for the stepper (run-in-page.css). The engine it runs first
-(snippets/from_scratch/engine.py, whole) is published once per language at runtime/engine.py. Its label and the caption are playground.js's strings
-(``stepper``, ``stepperCode``), read from there: the site keeps its interface strings in one place.
+(snippets/from_scratch/engine.py, whole) is published once per language at runtime/engine.py. Its label
+and the caption are the playground's strings ``stepper`` and ``stepperCode`` (overrides/locales/<lang>.yml,
+``javascript.playground``), which stepper.js shows too.
 overrides/main.html then loads run-in-page.css and the small stepper-start.js on the page; the rest
 only when the reader presses Start.
 """
@@ -23,12 +24,12 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
+from site_facts import strings
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "snippets" / "from_scratch" / "engine.py"
 EXAMPLES = ROOT / "snippets" / "from_scratch" / "stepper_examples.py"
 PUBLISHED_ENGINE = "runtime/engine.py"  # stepper-start.js: new URL("../runtime/engine.py", its own src)
-STRINGS = ROOT / "overrides" / "javascripts" / "playground.js"
 
 MARKER = re.compile(r'<div class="stepper" data-example="([\w-]+)"></div>')
 
@@ -43,18 +44,6 @@ def region(text: str, name: str) -> str:
     return found[1]
 
 
-def strings(language: str) -> dict[str, str]:
-    """playground.js's ``stepper`` and ``stepperCode`` in ``language`` (its T: Chinese, then English)."""
-    source = STRINGS.read_text(encoding="utf-8")
-    found = {}
-    for key in ("stepper", "stepperCode"):
-        values = re.findall(rf'\b{key}: "([^"]*)"', source)
-        if len(values) != 2:
-            raise PluginError(f"stepper: playground.js should have {key} once per language, has {len(values)}")
-        found[key] = values[0 if language == "zh" else 1]
-    return found
-
-
 def on_files(files, config):
     # The engine once per language, beside the runtime (hooks/run_in_page.py): the Start button
     # fetches it. Not inlined in the page: Material's instant navigation re-creates a page's
@@ -65,7 +54,7 @@ def on_files(files, config):
 
 def stepper_html(name: str, language: str) -> str:
     code = region(EXAMPLES.read_text(encoding="utf-8"), name)
-    words = strings(language)
+    words = strings(language)["javascript"]["playground"]
     return (
         f'<div class="stepper" data-example="{name}">\n'
         f'<p class="stepper-caption">{html.escape(words["stepperCode"])}</p>\n'

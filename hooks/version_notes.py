@@ -25,50 +25,11 @@ from pathlib import Path
 
 from markdown_blocks import ROOT, code_digest, parse_blocks
 from mkdocs.exceptions import PluginError
-from site_facts import torch_version
+from site_facts import strings, torch_version
 
 DATA = ROOT / "versions" / "torch-versions.json"
 PAGE = "versions.md"
 MARKER = re.compile(r"^<!-- versions: (?P<what>[\w.-]+) -->$", re.MULTILINE)
-
-WORDS = {
-    "zh": {
-        "release": "torch",
-        "python": "Python",
-        "date": "记录日期",
-        "machine": "机器",
-        "same": "相同",
-        "different": "输出不同",
-        "error": "报错不同",
-        "not run": "未运行（前面的代码块报错）",
-        "block": "代码块",
-        "line": "第 {line} 行",
-        "nothing": "在列出的每个版本上，本章每个代码块的输出都与页面相同。",
-        "prints": "torch {versions} 打印的与页面不同（`-` 是页面上的，`+` 是它打印的）：",
-        "raises": "torch {versions} 在这里报错：",
-        "stale": "本章的代码在记录之后改过，这里的记录已过时，需重新运行 `make versions`。",
-        "note": "torch {versions} 上这里的输出不同：见[版本差异](versions.md#{anchor})。",
-        "pin": "（页面上的输出来自它）",
-    },
-    "en": {
-        "release": "torch",
-        "python": "Python",
-        "date": "recorded",
-        "machine": "machine",
-        "same": "same",
-        "different": "different output",
-        "error": "different error",
-        "not run": "not run (an earlier block failed)",
-        "block": "Block",
-        "line": "line {line}",
-        "nothing": "On every listed release, every block of this chapter prints what the page shows.",
-        "prints": "torch {versions} prints something else (`-` is the page, `+` what it prints):",
-        "raises": "torch {versions} raises here:",
-        "stale": "This chapter's code changed after the record was made; run `make versions` again.",
-        "note": "On torch {versions} this output differs: see [What changes across torch versions](versions.md#{anchor}).",
-        "pin": "(the pages' outputs come from it)",
-    },
-}
 
 
 def load(path: Path = DATA) -> dict:
@@ -185,7 +146,7 @@ def chapter(data: dict, page: str, words: dict) -> str:
             grouped.setdefault(key, []).append(release)
         for key, group in grouped.items():
             status, diff, error = json.loads(key)
-            versions = "、".join(group) if words is WORDS["zh"] else ", ".join(group)
+            versions = words["separator"].join(group)
             if status == "different":
                 lines += [words["prints"].format(versions=versions), "", "```diff", *strip_headers(diff), "```", ""]
             else:
@@ -240,7 +201,7 @@ def note_under_blocks(markdown: str, page: str, data: dict, words: dict) -> str:
     for number in sorted(found, reverse=True):
         block = blocks[number - 1]
         end = block.expected.end_lineno if block.expected else block.end_lineno
-        versions = ("、" if words is WORDS["zh"] else ", ").join(found[number])
+        versions = words["separator"].join(found[number])
         note = words["note"].format(versions=versions, anchor=anchor(page, number))
         # attr_list: a block's attributes go on a line of their own at its end.
         lines[end:end] = ["\n", f"{block.indent}{note}\n", f"{block.indent}{{ .version-note }}\n"]
@@ -248,7 +209,7 @@ def note_under_blocks(markdown: str, page: str, data: dict, words: dict) -> str:
 
 
 def on_page_markdown(markdown, page, config, files):
-    words = WORDS.get(config.theme["language"], WORDS["en"])
+    words = strings(config.theme["language"])["versions"]  # overrides/locales/<lang>.yml
     source = Path(config.docs_dir) / page.file.src_path
     if not source.is_relative_to(ROOT) or not source.suffix == ".md":
         return markdown

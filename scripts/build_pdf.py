@@ -36,24 +36,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "hooks"))
 
 from markdown_blocks import mkdocs_yml  # noqa: E402
-from site_facts import jobs, language_roots, torch_version  # noqa: E402 - hooks/ is not a package
+from site_facts import (  # noqa: E402 - hooks/ is not a package
+    config_file,
+    jobs,
+    language_roots,
+    strings,
+    torch_version,
+    translated_nav,
+)
 
-WORDS = {
-    "zh": {
-        "edition": "PDF 版",
-        "contents": "目录",
-        "torch": "页面上的输出来自 torch {version}（CPU）",
-        "built": "由提交 {commit} 构建于 {date}",
-        "page": "第 {n} 页",
-    },
-    "en": {
-        "edition": "PDF edition",
-        "contents": "Contents",
-        "torch": "The outputs shown come from torch {version} (CPU)",
-        "built": "Built from commit {commit} on {date}",
-        "page": "page {n}",
-    },
-}
 PAGE = {"format": "A4", "margin": {"top": "16mm", "bottom": "20mm", "left": "15mm", "right": "15mm"}}
 CHROMIUM_ARGS = [
     "--headless",
@@ -98,7 +89,7 @@ class Chapter:
     anchors: dict[str, int] = field(default_factory=dict)  # heading id -> page in the book
 
 
-def read_language(config_file: Path, root: str, facts: dict) -> tuple[dict, list[tuple[str, str]]]:
+def read_language(path: Path, root: str, facts: dict) -> tuple[dict, list[tuple[str, str]]]:
     """A language's settings for the cover, and (address, nav section) of every page of its nav, in
     order, as MkDocs reads them (INHERIT included). Not thread-safe: MkDocs' config loading is not."""
     import logging
@@ -108,7 +99,7 @@ def read_language(config_file: Path, root: str, facts: dict) -> tuple[dict, list
     # mkdocs.<lang>.yml inherits mkdocs.yml's plugins, which MkDocs reports as given twice; the
     # build itself (scripts/build_site.py) is where the configuration's warnings are read.
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
-    config = load_config(str(config_file))
+    config = load_config(str(path))
     settings = {
         "site_name": config.site_name,
         "site_url": config.site_url,
@@ -129,7 +120,7 @@ def read_language(config_file: Path, root: str, facts: dict) -> tuple[dict, list
                 path = "" if path == "index" else path.removesuffix("/index") + "/"
                 pages.append((f"/{root}{path}", section))
 
-    walk(config.nav, "")
+    walk(translated_nav(config.nav, config.theme["language"]), "")  # the section titles as the build gives them
     return settings, pages
 
 
@@ -186,7 +177,7 @@ body { margin: 0; font-family: "Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", s
 
 
 def cover_html(language: str, config: dict, facts: dict) -> str:
-    words = WORDS[language]
+    words = strings(language)["pdf"]  # overrides/locales/<lang>.yml
     return (
         f'<html lang="{language}"><head><meta charset="utf-8">{STYLE}</head><body><div class="sheet cover">'
         f"<h1>{html.escape(config['site_name'])}</h1><p>{words['edition']}</p>"
@@ -211,7 +202,7 @@ def toc_html(language: str, chapters: list[Chapter], base: str, numbered: bool) 
         )
     return (
         f'<html lang="{language}"><head><meta charset="utf-8">{STYLE}</head><body><div class="sheet toc">'
-        f"<h1>{WORDS[language]['contents']}</h1>{''.join(rows)}</div></body></html>"
+        f"<h1>{strings(language)['pdf']['contents']}</h1>{''.join(rows)}</div></body></html>"
     )
 
 
@@ -260,7 +251,7 @@ def bind(language: str, config: dict, facts: dict, chapters: list[Chapter], base
     footers = []
     for chapter in chapters:
         for k in range(chapter.pages):
-            number = WORDS[language]["page"].format(n=chapter.start + k + 1)
+            number = strings(language)["pdf"]["page"].format(n=chapter.start + k + 1)
             footers.append(f"<span>{html.escape(chapter.title)}</span><span>{number}</span>")
     overlay = PdfReader(io.BytesIO(print_html(browser, footer_html(language, footers))))
     if len(overlay.pages) != len(footers):
@@ -311,7 +302,7 @@ def bind(language: str, config: dict, facts: dict, chapters: list[Chapter], base
         {
             "/Title": config["site_name"],
             "/Author": config.get("repo_name", ""),
-            "/Subject": WORDS[language]["edition"],
+            "/Subject": strings(language)["pdf"]["edition"],
             "/Lang": language,
         }
     )
@@ -332,10 +323,6 @@ def facts_of_the_build() -> dict:
         "commit": commit or "unknown",
         "date": datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).date().isoformat(),
     }
-
-
-def language_config(language: str, default: str) -> Path:
-    return ROOT / ("mkdocs.yml" if language == default else f"mkdocs.{language}.yml")
 
 
 def build_book(base: str, language: str, settings: dict, pages: list[tuple[str, str]], facts: dict, out: Path) -> Path:
@@ -369,10 +356,9 @@ def build_pdf(site: Path, languages: list[str] | None = None, out_dir: Path | No
     default = next(iter(roots))
     facts = facts_of_the_build()
     wanted = {
-        language: read_language(language_config(language, default), roots[language], facts)
-        for language in languages or list(roots)
+        language: read_language(config_file(language), roots[language], facts) for language in languages or list(roots)
     }
-    public_root = read_language(language_config(default, default), "", facts)[0]["site_url"]
+    public_root = read_language(config_file(default), "", facts)[0]["site_url"]
     for settings, _ in wanted.values():
         settings["public_root"] = public_root  # the published site's root, every language below it
     server, base = serve(site)

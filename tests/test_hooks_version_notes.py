@@ -11,10 +11,11 @@ import re
 import pytest
 from markdown_blocks import ROOT, code_digest, parse_blocks
 from page_facts import fill_in
-from site_facts import torch_version
-from version_notes import MARKER, WORDS, chapter, differences, digests_of, load, note_under_blocks, summary
+from site_facts import site_languages, strings, torch_version
+from version_notes import MARKER, chapter, differences, digests_of, load, note_under_blocks, summary
 
-LANGUAGES = ("zh", "en")
+LANGUAGES = site_languages()
+WORDS = {language: strings(language)["versions"] for language in LANGUAGES}  # overrides/locales/<lang>.yml
 
 
 @pytest.fixture(scope="module")

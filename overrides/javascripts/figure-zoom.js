@@ -1,8 +1,9 @@
 // Figures open larger. Each figure of a page becomes a link to its SVG (a middle click opens it in a
 // tab of its own, at any size); a plain click, or Enter, shows it in a dialog as wide as the window.
 // Escape, a click anywhere or the close button closes it. Styles: overrides/stylesheets/course.css.
+// Its words are the page's (overrides/main.html writes them; overrides/locales/<lang>.yml).
 (() => {
-  const close = { zh: "关闭", en: "Close" };
+  const T = JSON.parse(document.getElementById("course-strings").textContent).zoom;
 
   function dialog() {
     let box = document.querySelector("dialog.course-zoom");
@@ -24,8 +25,7 @@
     const image = box.querySelector("img");
     image.src = figure.src;
     image.alt = figure.alt;
-    const lang = document.documentElement.lang === "en" ? "en" : "zh";
-    box.querySelector("button").setAttribute("aria-label", close[lang]);
+    box.querySelector("button").setAttribute("aria-label", T.close);
     box.showModal();
   }
 

@@ -5,44 +5,10 @@
 // of `out` from the engine's own nodes (_parents, _local_grads), drawn here as SVG, with a list of
 // the same nodes and edges for screen readers.
 (() => {
-  const zh = document.documentElement.lang.startsWith("zh");
-  const T = zh ? {
-    code: "代码（把要求导的结果命名为 out）", reset: "恢复例子", open: "在上方的游乐场中打开这个例子",
-    result: "结果", inputs: "输入（叶子）", name: "名字", value: "值", grad: "梯度", printed: "打印的输出",
-    graph: (n, m) => `计算图：${n} 个节点，${m} 条边`, node: "节点", leaf: "叶子", from: "输入来自",
-    local: "局部导数", big: (n) => `图有 ${n} 个节点，只画出前 200 个。`,
-    // The stepper (stepper.js, stepper-start.js; hooks/stepper.py reads stepper and stepperCode).
-    stepper: "逐步观看前向和反向传播", stepperCode: "逐步运行的代码：结果名为 out，Value 是“从零实现反向模式自动微分”一章的引擎（engine.py）中的节点类",
-    stepperNone: "这段代码的图太大（超过 2000 个节点），不能逐步观看。", stepperLoading: "正在运行引擎…",
-    steps: "逐步观看", back: "上一步", next: "下一步", play: "播放", pause: "暂停", first: "回到开头",
-    keys: "← → 逐步，Home / End：开头 / 结尾", at: (k, n) => `第 ${k} / ${n} 步`,
-    start: "还没有开始：按“下一步”，先看前向传播逐个算出节点的值，再看反向传播。",
-    computed: (node, op, v) => `前向：算出节点 ${node}（${op}），值为 ${v}`,
-    input: (node, v) => `前向：叶子 ${node}，值为 ${v}`,
-    seed: (node) => `反向传播开始：${node}.grad = 1（对自身的导数）`,
-    step: (node, u, l, c, p, sum) => `节点 ${node}：上游梯度 ${u} × 局部导数 ${l} = ${c}，加到 ${p}.grad，${p}.grad 现为 ${sum}`,
-    end: "（最后一步）",
-    crowded: (n) => `这个图有 ${n} 个节点：超过约 40 个，图就不易看清，但每一步的文字仍然完整。`,
-  } : {
-    code: "Code (name the result to differentiate out)", reset: "Back to the example",
-    open: "Open this example in the playground above",
-    result: "Result", inputs: "Inputs (leaves)", name: "name", value: "value", grad: "gradient",
-    printed: "Printed output",
-    graph: (n, m) => `Computational graph: ${n} nodes, ${m} edges`, node: "node", leaf: "leaf",
-    from: "inputs from", local: "local derivative", big: (n) => `The graph has ${n} nodes; the first 200 are drawn.`,
-    stepper: "Step through the forward and backward pass",
-    stepperCode: "The code stepped through: its result is named out; Value is the node class of the engine of Reverse mode from scratch (engine.py)",
-    stepperNone: "This code's graph is too large (over 2000 nodes) to step through.", stepperLoading: "Running the engine…",
-    steps: "Step through", back: "Step back", next: "Step forward", play: "Play", pause: "Pause", first: "Back to the start",
-    keys: "← → step, Home / End: start / end", at: (k, n) => `step ${k} of ${n}`,
-    start: "Not started: press “Step forward” to see the forward pass compute each node's value, then the backward pass.",
-    computed: (node, op, v) => `forward: node ${node} (${op}) computed, value ${v}`,
-    input: (node, v) => `forward: leaf ${node}, value ${v}`,
-    seed: (node) => `backward pass starts: ${node}.grad = 1 (its derivative with respect to itself)`,
-    step: (node, u, l, c, p, sum) => `node ${node}: upstream ${u} × local ${l} = ${c}, added to ${p}.grad, now ${sum}`,
-    end: " (last step)",
-    crowded: (n) => `This graph has ${n} nodes: beyond about 40 the drawing is hard to read, but each step's text says everything.`,
-  };
+  // The words of the page's language, the stepper's among them (overrides/main.html writes them;
+  // overrides/locales/<lang>.yml).
+  const T = JSON.parse(document.getElementById("course-strings").textContent).playground;
+
   const R = window.RunInPage;
   const S = R.strings;
   const el = (tag, props = {}, ...children) => {
@@ -168,11 +134,11 @@
           + `${T.value} ${node.data}, ${T.grad} ${node.grad}` + (incoming ? `; ${T.from} ${incoming}` : "")));
       });
       const figure = el("figure", { className: "playground-figure" },
-        el("figcaption", {}, T.graph(graph.nodes.length, graph.edges.length)
-          + (graph.nodes.length > nodes.length ? " " + T.big(graph.nodes.length) : "")));
+        el("figcaption", {}, R.fill(T.graph, { nodes: graph.nodes.length, edges: graph.edges.length })
+          + (graph.nodes.length > nodes.length ? " " + R.fill(T.big, { nodes: graph.nodes.length }) : "")));
       const scroller = el("div", { className: "playground-scroll", tabIndex: 0 }, picture);
       scroller.setAttribute("role", "group");
-      scroller.setAttribute("aria-label", T.graph(graph.nodes.length, graph.edges.length));
+      scroller.setAttribute("aria-label", R.fill(T.graph, { nodes: graph.nodes.length, edges: graph.edges.length }));
       figure.append(scroller, list);
       return figure;
     };
@@ -195,7 +161,6 @@
       div.after(el("div", { className: "run-bar" }, open));
     });
   };
-  setup.strings = T; // the interface strings of the playground and of the stepper (stepper.js)
   window.Playground = setup;
   setup();
 })();

@@ -10,18 +10,8 @@
 // the tests do (conftest.py); only the clicked block's output is shown.
 (() => {
   const here = document.currentScript.src;
-  const zh = document.documentElement.lang.startsWith("zh");
-  const T = zh ? {
-    run: "运行", stop: "停止", reset: "重置", code: "Python 代码（可编辑，Ctrl+Enter 运行）",
-    output: "输出", loading: "正在运行…", stopped: "已停止。",
-    limit: (s) => `已停止：运行超过了 ${s} 秒的时间限制（死循环？）。`,
-    earlier: "前面的一个代码块出错（错误显示在它下方）：", nothing: "（没有输出）",
-  } : {
-    run: "Run", stop: "Stop", reset: "Reset", code: "Python code (editable, Ctrl+Enter runs it)",
-    output: "Output", loading: "Running…", stopped: "Stopped.",
-    limit: (s) => `Stopped: the run took longer than its time limit of ${s} s (an endless loop?).`,
-    earlier: "An earlier block raised an error (shown under it): ", nothing: "(no output)",
-  };
+  // The words of the page's language (overrides/main.html writes them; overrides/locales/<lang>.yml).
+  const T = JSON.parse(document.getElementById("course-strings").textContent).run;
 
   if (!window.RunInPage) {
     let worker = null;
@@ -57,6 +47,8 @@
     window.RunInPage = {
       limitMs: 10000,
       strings: T,
+      // A string with its {placeholders} replaced by the values of the same names.
+      fill: (text, values) => text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole)),
       // Run the codes one after another in fresh globals; resolves {error, failed, graph, stopped}.
       run(codes, { graph = false, onOut = () => {} } = {}) {
         if (active) stop("user");
@@ -88,7 +80,7 @@
       },
       // What a run ends with, as text: the stop's reason, or the error as the tests show it.
       ending(result, count) {
-        if (result.stopped === "limit") return T.limit(this.limitMs / 1000);
+        if (result.stopped === "limit") return this.fill(T.limit, { seconds: this.limitMs / 1000 });
         if (result.stopped) return T.stopped;
         if (result.error && result.failed >= 0 && result.failed < count - 1) return T.earlier + result.error;
         return result.error || "";

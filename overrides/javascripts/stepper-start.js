@@ -1,8 +1,8 @@
 // Starts the stepper (stepper.js) when the reader asks for it: the only part of it loaded with the
 // page, on pages that have one (overrides/main.html). A course page's stepper (hooks/stepper.py)
 // carries the chapter's example; the Start button loads the engine (runtime/engine.py), run-in-page.js
-// (the worker), playground.js (the interface strings) and stepper.js with its style, then runs the
-// engine and the example in the worker and opens the stepper in the place kept for it. The playground
+// (the worker) and stepper.js with its style, then runs the engine and the example in the worker and
+// opens the stepper in the place kept for it. The playground
 // (playground.js) calls StepperLoad itself, with the graph of the reader's run.
 (() => {
   if (window.StepperLoad) return; // Material's instant navigation runs this again on each page
@@ -22,7 +22,6 @@
       document.head.append(link);
     });
     await load("run-in-page.js", () => window.RunInPage);
-    await load("playground.js", () => window.Playground);
     await load("stepper.js", () => window.Stepper);
     await style;
   })());

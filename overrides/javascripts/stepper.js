@@ -15,9 +15,10 @@
 // An edge across layers bends around the nodes between (no dummy nodes: a curve raised until it
 // misses them). An edge's label stands in the gap just right of its source's column, where no node
 // is, on a background of the page's colour drawn over every line, so no edge hides it; labels in
-// one gap are moved apart so that none covers another. The strings are playground.js's (Playground.strings).
+// one gap are moved apart so that none covers another. Its words are the playground's, which
+// overrides/main.html writes into the page (overrides/locales/<lang>.yml).
 (() => {
-  const T = window.Playground.strings;
+  const T = JSON.parse(document.getElementById("course-strings").textContent).playground;
   const R = window.RunInPage;
   const el = (tag, props = {}, ...children) => {
     const node = Object.assign(document.createElement(tag), props);
@@ -58,12 +59,17 @@
       if (at === 0) return T.start;
       if (at <= N) {
         const node = nodes[at - 1];
-        return node.leaf ? T.input(name(at - 1), num(node.data)) : T.computed(name(at - 1), node.op, num(node.data));
+        return node.leaf
+          ? R.fill(T.input, { node: name(at - 1), value: num(node.data) })
+          : R.fill(T.computed, { node: name(at - 1), op: node.op, value: num(node.data) });
       }
-      if (at === N + 1) return T.seed(name(N - 1)) + (at === total ? T.end : "");
+      if (at === N + 1) return R.fill(T.seed, { node: name(N - 1) }) + (at === total ? T.end : "");
       const j = at - N - 2;
       const s = steps[j];
-      return T.step(name(s.node), num(s.upstream), num(s.local), num(s.contribution), name(s.parent), sumOf(j, num))
+      return R.fill(T.step, {
+        node: name(s.node), upstream: num(s.upstream), local: num(s.local),
+        contribution: num(s.contribution), parent: name(s.parent), sum: sumOf(j, num),
+      })
         + (at === total ? T.end : "");
     };
 
@@ -185,11 +191,11 @@
     const bar = el("div", { className: "run-bar stepper-bar" }, first, back, next, play, where);
     const scroller = el("div", { className: "stepper-scroll", tabIndex: 0 }, picture);
     scroller.setAttribute("role", "group");
-    scroller.setAttribute("aria-label", T.graph(N, edges.length));
+    scroller.setAttribute("aria-label", R.fill(T.graph, { nodes: N, edges: edges.length }));
     const panel = el("div", { className: "stepper-open" }, bar, el("p", { className: "stepper-keys" }, T.keys), live);
     panel.setAttribute("role", "group");
     panel.setAttribute("aria-label", T.steps);
-    if (N > 40) panel.append(el("p", { className: "stepper-note" }, T.crowded(N) + (N > drawn ? " " + T.big(N) : "")));
+    if (N > 40) panel.append(el("p", { className: "stepper-note" }, R.fill(T.crowded, { nodes: N }) + (N > drawn ? " " + R.fill(T.big, { nodes: N }) : "")));
     panel.append(scroller);
     box.replaceChildren(panel);
     box.classList.add("is-open");
@@ -224,7 +230,7 @@
         back.setAttribute("x", lx - w / 2);
         back.setAttribute("width", w);
       });
-      where.textContent = T.at(at, total);
+      where.textContent = R.fill(T.at, { step: at, steps: total });
       live.textContent = text(at);
       back.setAttribute("aria-disabled", String(at === 0));
       first.setAttribute("aria-disabled", String(at === 0));

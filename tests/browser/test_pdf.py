@@ -38,10 +38,7 @@ def texts(books) -> dict[str, list[str]]:
 
 
 def nav(language):
-    default = LANGUAGES[0]
-    return build_pdf.read_language(
-        build_pdf.language_config(language, default), ROOTS[language], build_pdf.facts_of_the_build()
-    )[1]
+    return build_pdf.read_language(build_pdf.config_file(language), ROOTS[language], build_pdf.facts_of_the_build())[1]
 
 
 def titles(site: Path, language: str) -> list[str]:
