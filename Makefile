@@ -18,7 +18,8 @@ export NO_MKDOCS_2_WARNING := 1
 # setting, read by hooks/site_facts.py's jobs(). `make test JOBS=1` runs everything in one process.
 export JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-# `make serve LANGUAGE=en` serves the English site; each language is its own MkDocs build.
+# `make serve LANGUAGE=en` serves the English site; each language is its own MkDocs build, from the
+# configuration hooks/site_facts.py's config_file() names (tests/test_hooks_site_facts.py holds CONFIG to it).
 LANGUAGE ?= zh
 CONFIG := $(if $(filter zh,$(LANGUAGE)),mkdocs.yml,mkdocs.$(LANGUAGE).yml)
 

@@ -2,10 +2,10 @@
 
     python scripts/build_site.py [--site-dir site] [--languages zh,en]
 
-The languages are mkdocs.yml's ``extra.alternate`` (the first is the default, built from mkdocs.yml
-into the site's root; another, ``lang``, from ``mkdocs.<lang>.yml`` into the folder its link
-names). Each build writes into a folder of its own beside the target, and only when all have
-passed is the target replaced: MkDocs empties its output folder before building, so the default
+The languages are mkdocs.yml's ``extra.alternate``, each built from its configuration
+(site_facts.config_file: mkdocs.yml for the default, the first) into the folder its link names.
+Each build writes into a folder of its own beside the target, and only when all have passed is the
+target replaced: MkDocs empties its output folder before building, so the default
 language cannot build into the folder that holds the others. Two builds on two cores take about
 as long as the longer one (figures are drawn once: hooks/figures.py makes the builds take turns).
 
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "hooks"))
 
 from markdown_blocks import mkdocs_yml  # noqa: E402 - hooks/ is not a package
-from site_facts import language_roots  # noqa: E402
+from site_facts import config_file, language_roots  # noqa: E402
 
 EXECUTED_LAB = re.compile(r"Cache miss, writing: (?P<path>\S+)")
 # Lines a writer does not need: MkDocs' and mkdocs-jupyter's progress, jieba loading its
@@ -42,10 +42,6 @@ QUIET = re.compile(
 
 # What a lab's kernel prints when another process bound one of the ports chosen for it.
 KERNEL_PORT_RACE = "zmq.error.ZMQError: Address already in use"
-
-
-def config_file(language: str, default: str) -> Path:
-    return ROOT / ("mkdocs.yml" if language == default else f"mkdocs.{language}.yml")
 
 
 def languages() -> dict[str, str]:
@@ -89,7 +85,7 @@ def build(site: Path, wanted: list[str] | None = None, extra_args: tuple[str, ..
             "build",
             "--strict",
             "-f",
-            str(config_file(language, default)),
+            str(config_file(language)),
             "--site-dir",
             str(staging),
             *extra_args,
@@ -120,7 +116,7 @@ def build(site: Path, wanted: list[str] | None = None, extra_args: tuple[str, ..
         if process.returncode != 0:
             failed.append(language)
             print(
-                f"build_site: the {language} build ({config_file(language, default).name}) failed:\n{log}",
+                f"build_site: the {language} build ({config_file(language).name}) failed:\n{log}",
                 file=sys.stderr,
             )
         else:
