@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_blocks import ROOT, read_fences
+from site_facts import site_languages
 
 DOCS = ROOT / "docs"
-LANGUAGES = ("zh", "en")
+LANGUAGES = site_languages()  # mkdocs.yml's extra.alternate
 
 # Accepted short forms, per language: page name -> short form. Keep it short (see rule 2).
 SHORT_FORMS = {
