@@ -694,13 +694,6 @@ def test_float16_overflows_above_65504():
     assert torch.tensor(300.0, dtype=torch.float16).pow(2).isinf()
 
 
-def test_once_differentiable_via_autograd_grad_reports_an_unused_input():
-    x = torch.tensor([0.5, 1.0], requires_grad=True)
-    (g,) = torch.autograd.grad(torch.sin(Cube.apply(x)).sum(), x, create_graph=True)
-    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
-        torch.autograd.grad(g.sum(), x)
-
-
 def test_once_differentiable_hangs_its_node_when_the_upstream_gradient_depends_on_any_tensor_that_requires_grad():
     x = torch.tensor([0.5, 1.0], requires_grad=True)
     w = torch.tensor([2.0, 3.0], requires_grad=True)
@@ -998,6 +991,161 @@ def test_d_over_a_is_nan_where_a_is_zero_but_a_grad_times_a_matches_d():
     d.sum().backward()
     assert not torch.allclose(a.grad, d.detach() / a.detach())  # nan where a is 0
     assert torch.allclose(a.grad * a.detach(), d.detach())
+
+
+# --- the second expert review: the rules its fixes state ---------------------------------------
+
+
+class TwiceCube(Cube):
+    """Cube with a backward that can be differentiated: the decorator dropped."""
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out * 3 * x**2
+
+
+@pytest.mark.parametrize(
+    "forward, raises",
+    [
+        (lambda x, f: torch.sin(f.apply(x)), True),  # the page's example: only through the Function
+        (lambda x, f: torch.sin(f.apply(2 * x)), True),  # a layer before it whose derivative is a constant
+        (lambda x, f: torch.sin(f.apply(torch.tanh(x))), False),  # a layer before it whose derivative needs x
+        (lambda x, f: torch.sin(f.apply(x * x)), False),
+        (lambda x, f: torch.sin(f.apply(x)) + x**2, False),  # another path from x to the loss
+    ],
+    ids=["sin-cube", "sin-cube-2x", "sin-cube-tanh", "sin-cube-x-squared", "beside-another-path"],
+)
+def test_autograd_grad_reports_an_unused_input_only_when_the_first_derivative_reaches_x_only_through_the_function(
+    forward, raises
+):
+    x = torch.tensor([0.5, 1.0], requires_grad=True)
+    (g,) = torch.autograd.grad(forward(x, Cube).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="@once_differentiable"):
+        g.sum().backward(retain_graph=True)  # backward reaches the node that raises, every time
+    if raises:
+        with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+            torch.autograd.grad(g.sum(), x)
+        return
+    (second,) = torch.autograd.grad(g.sum(), x)  # no error: the Function's terms are silently missing
+    (g_right,) = torch.autograd.grad(forward(x, TwiceCube).sum(), x, create_graph=True)
+    (right,) = torch.autograd.grad(g_right.sum(), x)
+    assert not torch.allclose(second, right)
+
+
+def rnn_gradients(retain_graph_loop_with_optimizer: bool):
+    torch.manual_seed(0)
+    weights = torch.randn(4, 4, requires_grad=True)
+    batches = torch.randn(3, 4)
+    optimizer = torch.optim.SGD([weights], lr=0.1)
+    h, grads = torch.zeros(4), []
+    for batch in batches:
+        h = torch.tanh(weights @ h + batch)
+        optimizer.zero_grad()
+        h.sum().backward(retain_graph=True)
+        grads.append(weights.grad.clone())
+        if retain_graph_loop_with_optimizer:
+            optimizer.step()
+    return weights, batches, grads
+
+
+def test_retain_graph_in_the_rnn_loop_gives_the_full_history_gradient_and_raises_once_an_optimizer_steps():
+    weights, batches, grads = rnn_gradients(retain_graph_loop_with_optimizer=False)
+    for t, grad in enumerate(grads):
+        h = torch.zeros(4)
+        for batch in batches[: t + 1]:
+            h = torch.tanh(weights @ h + batch)
+        torch.testing.assert_close(grad, torch.autograd.grad(h.sum(), weights)[0])  # exact, only slower
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        rnn_gradients(retain_graph_loop_with_optimizer=True)
+
+
+@pytest.mark.parametrize("cast", [lambda t: t.double(), lambda t: t.to(torch.float64)], ids=["double", "to"])
+def test_a_retained_parameter_behind_a_cast_that_saved_nothing_trains_and_feeds_its_hidden_leaf(cast):
+    torch.manual_seed(0)
+    hidden = torch.randn(3, requires_grad=True)
+    w = cast(hidden)
+    assert w.grad_fn.name() == "ToCopyBackward0"
+    assert not [n for n in dir(w.grad_fn) if n.startswith("_saved")]  # nothing saved, nothing to free
+    assert not [n for n in dir(hidden.to("meta").grad_fn) if n.startswith("_saved")]  # to(device): the same node
+    w.retain_grad()
+    optimizer = torch.optim.SGD([w], lr=0.1)
+    expected = hidden.detach().double().clone()
+    total = torch.zeros(3)
+    for _ in range(3):
+        optimizer.zero_grad()
+        (w**2).sum().backward()  # no error, unlike after "* 0.01"
+        total += 2 * expected.float()
+        optimizer.step()
+        expected -= 0.1 * 2 * expected
+    torch.testing.assert_close(w.detach(), expected)  # w trains as a leaf would
+    torch.testing.assert_close(hidden.grad, total)  # and every step's gradient adds up in the hidden leaf
+
+
+def test_anomaly_mode_traces_the_in_place_change_only_when_it_was_on_during_the_forward_pass():
+    def backward_only():
+        x = torch.ones(3, requires_grad=True)
+        y = x.exp()
+        y += 1
+        with torch.autograd.set_detect_anomaly(True, check_nan=False):
+            y.sum().backward()
+
+    def from_the_start():
+        with torch.autograd.set_detect_anomaly(True, check_nan=False):
+            modified_by_inplace()
+
+    assert "No forward pass information available" in anomaly_warning(backward_only)
+    assert anomaly_warning_first_line(from_the_start) == (
+        "UserWarning: Error detected in ExpBackward0. Traceback of forward call that caused the error:"
+    )
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode], ids=["no_grad", "inference_mode"])
+def test_a_view_taken_without_recording_reports_requires_grad_but_backward_raises_the_element_0_error(mode):
+    w = torch.tensor([3.0, 4.0], requires_grad=True)
+    out = w * 2
+    with mode():
+        views = [out[0], out.view(2), w[:1]]
+        computed = out * 1
+    for view in views:
+        assert view.requires_grad and view.grad_fn is None
+        assert raised(lambda: view.backward(torch.ones_like(view))) == raised(nothing_requires_grad)
+    assert not computed.requires_grad  # an operation that is not a view: no grad_fn, no requires_grad
+    # Setting the flag of such a view is silently ignored.
+    views[0].requires_grad = False
+    assert views[0].requires_grad
+
+
+def test_a_view_of_an_ordinary_tensor_taken_in_inference_mode_stays_ordinary():
+    base = torch.ones(3)
+    with torch.inference_mode():
+        view = base[:2]
+        made = base * 1
+    assert not view.is_inference() and made.is_inference()
+    view.add_(1)  # no error outside inference mode
+    assert base.tolist() == [2.0, 2.0, 1.0]
+
+
+class StackedSum(SumOfSquares):
+    """(x * x).sum() twice, stacked: both output elements have the gradient 2x that backward returns."""
+
+    @staticmethod
+    def forward(x):
+        s = (x * x).sum()
+        return torch.stack([s, s])
+
+
+def test_a_forgotten_grad_out_passes_the_jacobian_check_when_every_output_element_has_the_returned_gradient():
+    assert gradcheck_message(StackedSum, [0.5, -1.5, 2.0]) == "backward not multiplied by grad_output"
+
+
+def test_the_product_check_says_nothing_where_a_is_zero_and_a_grad_against_k_does():
+    k = 512.0
+    a = torch.tensor([1.0, -2.0, 0.0])
+    d = k * a
+    wrong = torch.tensor([k, k, 999.0])
+    assert torch.allclose(wrong * a, d)  # blind at a == 0
+    assert not torch.allclose(wrong, torch.full((3,), k))
 
 
 NOTES = {
