@@ -83,7 +83,7 @@ def test_both_pages_show_the_same_code():
         text = (ROOT / "docs" / lang / "exercises.md").read_text(encoding="utf-8")
         return [re.sub(r"  # .*", "", body) for _, body in fence.findall(text)]
 
-    assert len(code("zh")) == len(code("en")) == 11
+    assert len(code("zh")) == len(code("en")) == 9
     assert code("zh") == code("en")
 
 
@@ -91,7 +91,7 @@ def test_the_snippet_regions_the_page_includes_carry_no_comments_or_docstrings()
     # both languages show the same region, so anything it says in words would be English on the zh page
     text = (ROOT / "docs" / "zh" / "exercises.md").read_text(encoding="utf-8")
     includes = re.findall(r'--8<-- "([^":]+):([\w-]+)"', text)
-    assert len(includes) == 4
+    assert len(includes) == 3
     for path, name in includes:
         source = (ROOT / path).read_text(encoding="utf-8")
         region = source.split(f"# --8<-- [start:{name}]\n")[1].split(f"# --8<-- [end:{name}]")[0]
@@ -219,6 +219,49 @@ def test_second_derivative_costs_a_few_times_the_first_at_every_size():
     assert len(ratios) >= 3
     assert all(1.5 < r < 6 for r in ratios)  # "a few times"
     assert max(ratios) / min(ratios) < 2  # the lines run roughly parallel
+
+
+def test_second_derivative_takes_about_2_5_to_3_times_the_first_at_every_size_as_exercise_1_says():
+    rows = cost_rows("cost_derivatives.csv")
+    first = values(rows, experiment="elementwise", method="first_derivative")
+    second = values(rows, experiment="elementwise", method="second_derivative")
+    assert sorted(first) == [10**2, 10**3, 10**4, 10**5, 10**6]  # "on 100 to 10^6 elements"
+    assert all(2.3 <= second[n] / first[n] <= 3.2 for n in first)
+
+
+def test_a_hessian_vector_product_takes_about_twice_a_gradient_at_every_n_as_exercise_1_says():
+    rows = cost_rows("cost_derivatives.csv")
+    grad = values(rows, experiment="hessian", method="gradient")
+    hvp = values(rows, experiment="hessian", method="hessian_vector_product")
+    assert all(1.7 <= hvp[n] / grad[n] <= 2.6 for n in grad)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_exercise_1_names_the_function_the_figure_times_and_calls_what_it_shows_times(lang):
+    import inspect
+
+    measure = load_module(ROOT / "snippets" / "cost" / "measure_cost.py", "measure_cost")
+    assert "torch.sin(x) * torch.exp(x)" in inspect.getsource(measure.elementwise)
+    text = (ROOT / "docs" / lang / "exercises.md").read_text(encoding="utf-8")
+    answer = text[text.index("{ #second-derivative-cost }") : text.index("{ #backward-again }")]
+    assert "$\\sin x\\cdot e^x$" in answer and "sin(x)·exp(x)" in answer  # in the prose and in the alt text
+    assert ("median times" if lang == "en" else "耗时中位数") in answer
+    assert "shows the ratios" not in answer
+
+
+def test_the_cost_figure_draws_times_only_and_is_at_most_1000_pixels_wide(tmp_path):
+    from figures import run_script
+
+    script = ROOT / "snippets" / "cost" / "fig_cost_derivatives.py"
+    assert "graph_nodes" not in script.read_text(encoding="utf-8").split("def draw")[1]
+    run_script(script, tmp_path / "out")
+    svgs = sorted((tmp_path / "out").glob("*.svg"))
+    assert len(svgs) == 4
+    for svg in svgs:
+        text = svg.read_text(encoding="utf-8")
+        width = float(re.search(r'<svg[^>]* width="([0-9.]+)pt"', text).group(1))
+        assert width * 4 / 3 <= 1000, svg.name  # 96 CSS pixels per 72 points
+        assert "nodes" not in text and "节点" not in text
 
 
 def test_hvp_is_a_constant_multiple_of_a_gradient_and_the_hessian_grows_fastest():
@@ -592,6 +635,31 @@ def test_the_edge_labels_are_the_local_derivatives():
         label = dict(((a, b), name) for a, b, name in figure.EDGES)[edge]
         assert math.isclose(drawn, label_value[label], rel_tol=1e-12), edge
     assert figure.values(x0) == v
+
+
+def test_each_drawn_edge_label_names_its_partial_derivative_so_it_cannot_be_read_as_a_node_value():
+    import matplotlib.pyplot as plt
+    from figure_style import apply_theme
+
+    figure = load_module(EXERCISES / "fig_dependency_graph.py", "fig_dependency_graph")
+    local = figure.local_derivatives()
+    expected = {
+        f"∂{end}/∂{start} = {formula}" + ("" if formula == "1" else f" = {figure.number(local[(start, end)])}")
+        for start, end, formula in figure.EDGES
+    }
+    assert "∂d/∂b = c = 0.909" in expected and "∂c/∂x = cos x = −0.416" in expected
+    for lang in ("zh", "en"):
+        with plt.rc_context():
+            fig = figure.draw(apply_theme("light"), lang)
+            try:
+                (ax,) = fig.axes
+                texts = {t.get_text() for t in ax.texts}
+                assert expected <= texts
+                # The title says which way the arrows point: from x to f, the gradient against them.
+                title = ax.get_title()
+                assert ("x 指向 f" in title and "逆着箭头" in title) if lang == "zh" else ("from x to f" in title)
+            finally:
+                plt.close(fig)
 
 
 # --- exercise 7: the chain rule -------------------------------------------------------------------

@@ -61,6 +61,14 @@ def test_the_home_page_counts_the_course_pages_as_the_nav_does(lang):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_course_path_says_its_pages_are_enough_and_counts_them_as_the_nav_does(lang):
+    text = section(lang, "course-path")
+    pattern = r"读完学习路线的(\S)页就够了" if lang == "zh" else r"The (\w+) pages of the\s+course path are all you need"
+    (word,) = re.findall(pattern, text)
+    assert list(NUMBER_WORDS[lang]).index(word) + 1 == len(COURSE)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_course_path_lists_every_course_page_of_the_nav_in_its_order(lang):
     items = re.findall(r"^\d+\. \[[^\]]+\]\(([^)]+)\)$", section(lang, "course-path"), re.M)
     assert items == COURSE

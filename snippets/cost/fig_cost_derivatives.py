@@ -3,7 +3,10 @@
 Left: an elementwise function, its first and its second derivative, against the number of
 elements. Right: one gradient, one Hessian-vector product and a whole Hessian of n parameters.
 No timing happens here: the script only reads the committed measurements. The labels are words,
-so the figure is drawn once per language; the pages give the machine in a caption line.
+so the figure is drawn once per language; the pages give the machine in a caption line. The figure
+shows times only: the graph sizes of the CSV belong to its elementwise function, and the two pages
+that show the figure count the nodes of their own examples in different ways, so a count drawn here
+would contradict one of them. The width stays under 1000 pixels (750 points).
 """
 
 from cost_data import read_measurements, series
@@ -22,7 +25,6 @@ WORDS = {
         "hessian_vmap": "Hessian, torch.func.hessian",
         "elements": "number of elements of x",
         "elementwise": "f(x) = sin(x) * exp(x), elementwise",
-        "nodes": "graph nodes: {without} -> {with_} with create_graph",
         "parameters": "number of parameters n",
         "hessian": "f(w) = sum(tanh(X w)), X: 4096 x n",
         "time": "median time (s)",
@@ -37,7 +39,6 @@ WORDS = {
         "hessian_vmap": "海森矩阵，torch.func.hessian",
         "elements": "x 的元素个数",
         "elementwise": "f(x) = sin(x) * exp(x)，逐元素",
-        "nodes": "计算图节点：{without} -> {with_}（create_graph）",
         "parameters": "参数个数 n",
         "hessian": "f(w) = sum(tanh(X w))，X：4096 x n",
         "time": "时间中位数（秒）",
@@ -50,23 +51,13 @@ def draw(theme, lang):
 
     words = WORDS[lang]
     _, rows = read_measurements("cost_derivatives.csv")
-    nodes = {r["method"]: r["value"] for r in rows if r["experiment"] == "graph_nodes"}
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.3))
     for method, marker in ELEMENTWISE:
         left.plot(
             *series(rows, "size", "value", experiment="elementwise", method=method), marker=marker, label=words[method]
         )
     left.set_xlabel(words["elements"])
     left.set_title(words["elementwise"])
-    left.text(
-        0.98,
-        0.03,
-        words["nodes"].format(without=nodes["without_create_graph"], with_=nodes["with_create_graph"]),
-        transform=left.transAxes,
-        ha="right",
-        va="bottom",
-        fontsize=9,
-    )
     for method, marker in HESSIAN:
         right.plot(
             *series(rows, "size", "value", experiment="hessian", method=method), marker=marker, label=words[method]

@@ -1,8 +1,10 @@
 """Figure: the dependency graph of f(x) = log(x**2) * sin(x) + 1/x at x = 2.
 
-Each box shows a variable and its value at x = 2; each edge its local derivative, as a formula and
-as its value at x = 2. The values are computed by torch (chain_rule.intermediates and a backward
-pass per edge), not typed.
+Each box shows a variable and its value at x = 2; each edge its local derivative, written as what it
+is (∂d/∂b), as a formula (c) and as its value at x = 2 (0.909), so it does not read like a node's value.
+The values are computed by torch (chain_rule.intermediates and a backward pass per edge), not typed.
+The arrows point from x to f, the order of computation, unlike the flow figures of the course path,
+which draw the gradient flowing back; the title says so.
 """
 
 import sys
@@ -19,12 +21,12 @@ X0 = 2.0
 # One node per named variable of chain_rule.intermediates, placed left (x) to right (f).
 NODES = {
     "x": ("x", (0.0, 0.0)),
-    "a": ("a = x²", (1.4, 1.1)),
-    "b": ("b = log a", (2.9, 1.1)),
-    "c": ("c = sin x", (2.15, 0.0)),
-    "e": ("e = 1/x", (2.15, -1.1)),
-    "d": ("d = b · c", (4.4, 0.55)),
-    "f": ("f = d + e", (5.9, 0.0)),
+    "a": ("a = x²", (1.9, 1.1)),
+    "b": ("b = log a", (3.9, 1.1)),
+    "c": ("c = sin x", (2.9, 0.0)),
+    "e": ("e = 1/x", (2.9, -1.1)),
+    "d": ("d = b · c", (5.8, 0.55)),
+    "f": ("f = d + e", (7.7, 0.0)),
 }
 
 # (from, to, local derivative ∂to/∂from as a formula): multiply along a path, add the paths.
@@ -41,20 +43,28 @@ EDGES = [
 
 # Where each edge's label sits, relative to the middle of the edge (kept clear of the boxes).
 LABEL_OFFSET = {
-    ("x", "a"): (-0.35, 0.05),
+    ("x", "a"): (-0.7, 0.05),
     ("a", "b"): (0.0, 0.3),
-    ("b", "d"): (0.45, 0.02),
-    ("c", "d"): (-0.1, 0.12),
-    ("x", "c"): (0.0, 0.1),
-    ("x", "e"): (-0.45, -0.2),
-    ("d", "f"): (0.15, 0.1),
-    ("e", "f"): (0.0, 0.12),
+    ("b", "d"): (0.95, 0.02),
+    ("c", "d"): (-0.25, 0.16),
+    ("x", "c"): (0.0, 0.08),
+    ("x", "e"): (-0.75, -0.24),
+    ("d", "f"): (0.45, 0.1),
+    ("e", "f"): (0.0, 0.14),
 }
 
 TITLE = {
-    "zh": "f(x) = log(x²) · sin x + 1/x，x = 2（方框：变量的值；边上：局部导数）",
-    "en": "f(x) = log(x²) · sin x + 1/x at x = 2   (boxes: values; edges: local derivatives)",
+    "zh": "f(x) = log(x²) · sin x + 1/x，x = 2（方框：变量的值；边上：局部导数）\n"
+    "箭头按计算顺序从 x 指向 f；反向传播的梯度逆着箭头走",
+    "en": "f(x) = log(x²) · sin x + 1/x at x = 2   (boxes: values; edges: local derivatives)\n"
+    "arrows follow the computation, from x to f; backward, the gradient flows against them",
 }
+
+
+def edge_label(start, end, formula, value):
+    """What an edge carries: the partial derivative it is, its formula unless that is the number, its value."""
+    name = f"∂{end}/∂{start}"
+    return f"{name} = {formula}" if formula == number(value) else f"{name} = {formula} = {number(value)}"
 
 
 def values(x0=X0):
@@ -85,7 +95,7 @@ def local_derivatives(x0=X0):
 
 def number(value):
     text = f"{value:.3g}"
-    return "0" if text == "-0" else text
+    return "0" if text == "-0" else text.replace("-", "−")
 
 
 def draw(theme, lang):
@@ -93,7 +103,7 @@ def draw(theme, lang):
 
     value = values()
     local = local_derivatives()
-    fig, ax = plt.subplots(figsize=(8.8, 3.9))
+    fig, ax = plt.subplots(figsize=(10, 4.1))
     ax.set_axis_off()
     boxes = {}
     for name, (label, (x, y)) in NODES.items():
@@ -124,7 +134,7 @@ def draw(theme, lang):
                 "shrinkB": 2,
             },
         )
-        text = formula if formula == "1" else f"{formula} = {number(local[(start, end)])}"
+        text = edge_label(start, end, formula, local[(start, end)])
         dx, dy = LABEL_OFFSET[(start, end)]
         ax.text(
             (x0 + x1) / 2 + dx,
@@ -135,7 +145,7 @@ def draw(theme, lang):
             fontsize=9.5,
             color=theme["lines"][2],
         )
-    ax.set_xlim(-0.6, 6.6)
+    ax.set_xlim(-0.6, 8.4)
     ax.set_ylim(-1.6, 1.7)
     ax.set_title(TITLE[lang], fontsize=11)
     return fig
