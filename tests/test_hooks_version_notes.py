@@ -44,7 +44,7 @@ def as_recorded_now(data, page):
 
 
 def test_changing_a_row_of_the_data_changes_the_page(data):
-    page = "docs/zh/backward-twice.md"
+    page = "docs/zh/detach.md"
     data = as_recorded_now(data, page)
     before = chapter(data, page, WORDS["zh"])
     release, record = first_difference(data, page)
@@ -88,21 +88,21 @@ def test_the_data_cover_the_pin_a_newer_and_an_older_release(data):
 
 
 def test_a_block_that_differs_gets_a_note_linking_to_its_row(data):
-    page = "docs/en/backward-twice.md"
+    page = "docs/en/detach.md"
     data = as_recorded_now(data, page)
     release, record = first_difference(data, page)
     text = (ROOT / page).read_text(encoding="utf-8")
     noted = note_under_blocks(text, page, data, WORDS["en"])
-    anchor = f"versions.md#backward-twice-{record['block']}"
+    anchor = f"versions.md#detach-{record['block']}"
     assert anchor in noted and anchor not in text
     line = next(line for line in noted.splitlines() if anchor in line)
     assert release in line and "[What changes across torch versions]" in line
     # The row it links to exists on the versions page.
-    assert f"{{ #backward-twice-{record['block']} .version-block }}" in chapter(data, page, WORDS["en"])
+    assert f"{{ #detach-{record['block']} .version-block }}" in chapter(data, page, WORDS["en"])
 
 
 def test_a_block_edited_since_the_record_gets_no_note(data):
-    page = "docs/en/backward-twice.md"
+    page = "docs/en/detach.md"
     _, record = first_difference(data, page)
     stale = copy.deepcopy(data)
     for run in stale["versions"].values():

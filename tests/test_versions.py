@@ -45,10 +45,10 @@ def test_on_2_14_only_the_chapters_that_use_clamp_at_a_bound_differ():
     assert {page.split("/")[-1] for page in pages} == {"nan-gradients.md", "function-and-hooks.md"}
 
 
-def test_on_2_0_a_second_backward_through_mean_raises_and_on_1_12_and_2_14_it_accumulates():
-    (changed,) = differing(OLD, "backward-twice")
-    assert "x.mean()" in source(changed) and "+MeanBackward0 raises" in changed["diff"]
-    assert differing(D2L, "backward-twice") == [] and differing(NEWER, "backward-twice") == []
+def test_backward_twice_prints_the_same_on_every_recorded_release():
+    # Its exercise uses operations whose backward saves the same tensors on every release.
+    for release in (OLD, D2L, NEWER):
+        assert differing(release, "backward-twice") == [], release
 
 
 def test_graph_and_leaves_differs_on_2_0_and_1_12_only_by_informations():
