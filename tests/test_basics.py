@@ -168,6 +168,14 @@ def test_a_float_result_whose_slope_is_zero_still_has_a_grad_fn():
         x.grad = None
 
 
+def test_an_operation_that_reads_only_the_shape_records_nothing_whatever_the_dtype():
+    # The box's condition: a float result made from x's shape alone has no grad_fn.
+    x = torch.arange(4.0, requires_grad=True)
+    for result in (torch.zeros_like(x), torch.ones_like(x), torch.full_like(x, 3.0), x.new_zeros(4)):
+        assert result.dtype == torch.float32
+        assert not result.requires_grad and result.grad_fn is None
+
+
 def test_a_result_with_a_grad_fn_needs_an_input_that_requires_grad():
     c = torch.arange(4.0)
     for result in (2 * c, torch.dot(c, c), c.double(), c.sin()):
