@@ -783,3 +783,21 @@ def test_exercise_2_the_answer_prints_twice_then_raises_three_times():
         except RuntimeError:
             outcome.append("raises")
     assert outcome == ["twice", "raises", "raises", "raises"]
+
+
+def test_exercise_2_a_value_kept_as_a_number_survives_so_mean_walks_twice_and_sum_over_4_raises():
+    # The answer's condition: on the pinned torch, MeanBackward0 keeps the count as a number and
+    # saves no tensor, while dividing by 4 saves the 4 as a tensor. Same function, same derivative.
+    x = lesson_x()
+    y = x.mean()
+    assert not [
+        name for name in dir(y.grad_fn) if name.startswith("_saved_") and torch.is_tensor(getattr(y.grad_fn, name))
+    ]
+    y.backward()
+    y.backward()
+    assert torch.equal(x.grad, torch.full((4,), 0.5))
+    x.grad = None
+    y = x.sum() / 4
+    y.backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.backward()
