@@ -216,6 +216,11 @@ def run_block(block: Block, namespace: dict) -> str:
         # whatever ran before (another test's Jupyter sockets), not about the page's code.
         if issubclass(category, ResourceWarning) and filename != str(block.path):
             return
+        # The pages' plt.show() runs under Agg (MPLBACKEND above), which warns "FigureCanvasAgg is
+        # non-interactive, and thus cannot be shown" wherever DISPLAY is set, and always on macOS:
+        # a fact about the machine the tests run on, not about the page, so it is left out.
+        if issubclass(category, UserWarning) and str(message).endswith(" is non-interactive, and thus cannot be shown"):
+            return
         printed.write(f"{category.__name__}: {message}\n")
 
     with warnings.catch_warnings(), contextlib.redirect_stdout(printed):

@@ -514,6 +514,34 @@ def test_a_library_deprecation_is_hidden_but_the_pages_own_is_shown(project):
     run(project).assert_outcomes(passed=1)
 
 
+@pytest.mark.parametrize("display", [None, ":0"])
+def test_plt_show_under_agg_prints_nothing_with_or_without_a_display(project, monkeypatch, display):
+    # Under Agg, plt.show() warns "FigureCanvasAgg is non-interactive, and thus cannot be shown" where
+    # DISPLAY is set, and on macOS always; the page's sentence (about.md) says it prints nothing.
+    monkeypatch.delenv("DISPLAY", raising=False)
+    if display:
+        monkeypatch.setenv("DISPLAY", display)
+    page(
+        project,
+        """
+        ~~~python
+        import warnings
+        import matplotlib.pyplot as plt
+        plt.plot([0, 1], [0, 1])
+        plt.show()
+        warnings.warn("a page's own UserWarning is still shown")
+        ~~~
+
+        <!--pytest-codeblocks:expected-output-->
+
+        ~~~text
+        UserWarning: a page's own UserWarning is still shown
+        ~~~
+        """,
+    )
+    run(project).assert_outcomes(passed=1)
+
+
 @pytest.mark.parametrize("option", ["--update-outputs", "--record-versions=versions.json"])
 def test_options_that_write_files_refuse_two_processes(project, option):
     page(
