@@ -1012,9 +1012,19 @@ class TwiceCube(Cube):
         (lambda x, f: torch.sin(f.apply(2 * x)), True),  # a layer before it whose derivative is a constant
         (lambda x, f: torch.sin(f.apply(torch.tanh(x))), False),  # a layer before it whose derivative needs x
         (lambda x, f: torch.sin(f.apply(x * x)), False),
-        (lambda x, f: torch.sin(f.apply(x)) + x**2, False),  # another path from x to the loss
+        (lambda x, f: torch.sin(f.apply(x)) + x**2, False),  # another path whose derivative needs x
+        (lambda x, f: torch.sin(f.apply(x)) + 3 * x, True),  # another path whose derivative is a constant
+        (lambda x, f: torch.sin(f.apply(x)) + x, True),
     ],
-    ids=["sin-cube", "sin-cube-2x", "sin-cube-tanh", "sin-cube-x-squared", "beside-another-path"],
+    ids=[
+        "sin-cube",
+        "sin-cube-2x",
+        "sin-cube-tanh",
+        "sin-cube-x-squared",
+        "beside-x-squared",
+        "beside-3x",
+        "beside-x",
+    ],
 )
 def test_autograd_grad_reports_an_unused_input_only_when_the_first_derivative_reaches_x_only_through_the_function(
     forward, raises
@@ -1254,3 +1264,109 @@ def test_an_optimizer_accepts_a_non_leaf_that_retains_its_grad_except_on_torch_1
     marker = "w.retain_grad()\noptimizer = torch.optim.SGD([w], lr=0.1)"
     assert recorded_run("2.0.1", marker)["status"] == "same"
     assert recorded_run("1.12.0", marker)["error"] == "ValueError: can't optimize a non-leaf Tensor"
+
+
+# --- the third expert review: the conditions its fixes state ---------------------------------------
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode], ids=["no_grad", "inference_mode"])
+def test_backward_on_a_view_taken_without_recording_gives_the_element_0_error_for_one_element_or_with_a_gradient(mode):
+    w = torch.tensor([3.0, 4.0], requires_grad=True)
+    y = w * 2
+    with mode():
+        one_element = [y[0], y[:1], w[:1]]
+        two_elements = y.view(2)
+    for view in one_element:
+        assert raised(view.backward) == raised(nothing_requires_grad)
+    assert raised(two_elements.backward) == raised(scalar_outputs)  # the scalar check comes first
+    assert raised(lambda: two_elements.backward(torch.ones(2))) == raised(nothing_requires_grad)
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode], ids=["no_grad", "inference_mode"])
+def test_a_loss_computed_from_a_view_taken_without_recording_raises_nothing_and_gives_no_gradient(mode):
+    w = torch.tensor([3.0, 4.0], requires_grad=True)
+    y = w * 2
+    y.retain_grad()
+    with mode():
+        views = [y.view(2), y[0], w[:1]]
+    for view in views:
+        loss = (view * view).sum()
+        assert loss.requires_grad and loss.grad_fn is not None  # it looks like a graph
+        loss.backward()  # no error, no warning
+        assert w.grad is None and y.grad is None and view.grad is None
+    ((views[0] * views[0]).sum() + y.sum()).backward()
+    assert torch.equal(w.grad, torch.full((2,), 2.0))  # only the recorded path y.sum() reaches w
+
+
+def loop_on_a_tensor_computed_once(make, retain_graph):
+    """The loop the summary means: `emb` is computed from W once, before the loop."""
+    import autograd_graph
+
+    torch.manual_seed(0)
+    W = torch.randn(3, requires_grad=True)
+    start = W.detach().clone()
+    optimizer = torch.optim.SGD([W], lr=0.5)
+    emb = make(W)
+    first = emb.detach().clone()
+    sizes = []
+    for _ in range(4):
+        optimizer.zero_grad()
+        loss = emb.sum()
+        sizes.append(autograd_graph.count_nodes(loss))
+        loss.backward(retain_graph=retain_graph)
+        optimizer.step()
+    return W, start, emb, first, sizes
+
+
+def gradient_of_sum(make, at):
+    at = at.detach().requires_grad_()
+    return torch.autograd.grad(make(at).sum(), at)[0]
+
+
+@pytest.mark.parametrize(
+    "make, raises",
+    [(torch.tanh, False), (torch.exp, False), (lambda W: 2 * W, False), (lambda W: W**2, True), (torch.sin, True)],
+    ids=["tanh-saves-its-result", "exp-saves-its-result", "2W-saves-nothing", "square-saves-W", "sin-saves-W"],
+)
+def test_retain_graph_on_a_tensor_computed_once_before_the_loop_keeps_its_old_value_and_raises_only_if_it_saved_w(
+    make, raises
+):
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        loop_on_a_tensor_computed_once(make, retain_graph=False)
+    if raises:
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            loop_on_a_tensor_computed_once(make, retain_graph=True)
+        return
+    W, start, emb, first, sizes = loop_on_a_tensor_computed_once(make, retain_graph=True)
+    assert len(set(sizes)) == 1  # the graph does not grow
+    assert torch.equal(emb.detach(), first)  # every step used the value from before the first update
+    assert not torch.allclose(make(W).detach(), first)  # though W has changed
+    torch.testing.assert_close(W.grad, gradient_of_sum(make, start))  # the gradient from the values saved then
+    if make is not torch.tanh and make is not torch.exp:
+        return  # 2 * W: its gradient is the constant 2, the same at any W
+    assert not torch.allclose(W.grad, gradient_of_sum(make, W))  # not the gradient at the current W
+
+
+def test_a_later_in_place_operation_gives_a_tensor_computed_without_a_grad_fn_one_and_locks_its_flag():
+    w = torch.ones(3, requires_grad=True)
+    buf = torch.ones(3) * 2
+    assert buf.grad_fn is None and buf.is_leaf and not buf.requires_grad
+    buf[0] = w.sum()
+    assert buf.grad_fn is not None and buf.requires_grad and not buf.is_leaf
+    with pytest.raises(RuntimeError, match="you can only change requires_grad flags of leaf variables"):
+        buf.requires_grad = False
+    buf.sum().backward()
+    assert torch.equal(w.grad, torch.ones(3))
+    with torch.no_grad():
+        z = w * 2
+    z.mul_(w)
+    assert z.grad_fn.name() == "MulBackward0"
+    # Counter-cases: an in-place operation from a constant, or one not recorded, gives no grad_fn.
+    constant = torch.ones(3) * 2
+    constant.add_(1)
+    constant[0] = 5.0
+    unrecorded = torch.ones(3) * 2
+    with torch.no_grad():
+        unrecorded[0] = w.sum()
+    assert constant.grad_fn is None and unrecorded.grad_fn is None
+    unrecorded.requires_grad = True  # still a leaf: the flag can be changed
