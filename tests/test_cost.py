@@ -7,6 +7,7 @@ graph node counts are exact, because they do not depend on the machine.
 from __future__ import annotations
 
 import datetime
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -138,6 +139,30 @@ def test_cost_figures_read_data_only(name, site):
         svg = (site / "figures" / f"{name}.{lang}.light.svg").read_text(encoding="utf-8")
         assert label in svg
         assert "processors" not in svg and "measured on" not in svg  # the machine is in the pages' caption
+
+
+@pytest.mark.parametrize("name", ["cost_derivatives", "cost_jacobian_shape"])
+def test_cost_figures_fit_1000_pixels_at_their_natural_size(name, tmp_path):
+    from figures import run_script
+
+    run_script(COST / f"fig_{name}.py", tmp_path)
+    svgs = sorted(tmp_path.glob(f"{name}.*.svg"))
+    assert len(svgs) == 4
+    for svg in svgs:
+        width = re.search(r'<svg[^>]* width="([0-9.]+)pt"', svg.read_text(encoding="utf-8"))
+        assert float(width.group(1)) * 4 / 3 <= 1000, svg.name  # 1 pt = 4/3 px
+
+
+def test_the_jacobian_shape_figure_and_its_pages_call_the_shapes_by_the_same_words():
+    from fig_cost_jacobian_shape import WORDS
+
+    for lang, tall, wide in [("zh", "高的", "宽的"), ("en", "tall", "wide")]:
+        assert WORDS[lang]["tall"][0].startswith(tall) and WORDS[lang]["wide"][0].startswith(wide)
+        page = (ROOT / "docs" / lang / "forward-mode.md").read_text(encoding="utf-8")
+        assert f"{tall} $J$" in page and f"{wide} $J$" in page  # the table of the two modes
+    for page in ("forward-mode.md", "exercises.md"):  # the pages that show the figure
+        text = (ROOT / "docs" / "zh" / page).read_text(encoding="utf-8")
+        assert "cost_jacobian_shape" in text and "高瘦" not in text and "矮胖" not in text
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -294,13 +294,33 @@ def test_for_every_step_up_to_2_to_the_minus_24_the_float32_estimate_is_exactly_
     assert flat and all(err == abs(0.0 - math.cos(1.0)) for err in flat)
 
 
+def float32_estimate(eps):
+    x = torch.tensor(1.0)
+    return ((torch.sin(x + eps) - torch.sin(x - eps)) / (2 * eps)).item()
+
+
+def test_the_float32_estimate_stays_0_down_to_just_above_2_to_the_minus_151_and_is_nan_from_there():
+    smallest = 2.0**-151
+    assert 3.4e-46 < smallest < 3.6e-46  # "about 3.5e-46"
+    steps = [2.0 ** (-k / 4) for k in range(24 * 4, 151 * 4)]  # 2^-24 down to just above 2^-151
+    assert all(float32_estimate(eps) == 0 for eps in steps + [math.nextafter(smallest, 1.0)])
+    # 2ε rounds to a float32 0 from 2^-151 down (2^-150 is half the smallest subnormal; the tie goes to 0).
+    assert float32(2 * smallest).item() == 0 and float32(2 * math.nextafter(smallest, 1.0)).item() == 2.0**-149
+    for eps in [smallest, math.nextafter(smallest, 0.0), 1e-46, 1e-300, 5e-324]:
+        assert math.isnan(float32_estimate(eps)), eps
+
+
 def test_the_float32_plateau_holds_under_the_plain_cpu_kernels():
     code = """
+import math
 import torch
 x = torch.tensor(1.0)
+def estimate(eps):
+    return ((torch.sin(x + eps) - torch.sin(x - eps)) / (2 * eps)).item()
 for k in range(1400, 2000, 7):
     eps = 10 ** (-k / 200)
-    assert (((torch.sin(x + eps) - torch.sin(x - eps)) / (2 * eps)).item() == 0) == (eps <= 2.0**-24)
+    assert (estimate(eps) == 0) == (eps <= 2.0**-24)
+assert estimate(math.nextafter(2.0**-151, 1.0)) == 0 and math.isnan(estimate(2.0**-151))
 print(torch.backends.cpu.get_cpu_capability())
 """
     env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}

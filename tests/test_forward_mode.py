@@ -233,6 +233,104 @@ def test_a_dual_tensor_through_a_plain_backward_gives_the_hessian_vector_product
     assert torch.allclose(hv, H @ v)
 
 
+def gradient_of_dual(function, x):
+    """The gradient of function at a dual x (tangent 1) by a plain backward walk: (value, tangent)."""
+    with fwAD.dual_level():
+        dual_x = fwAD.make_dual(x.clone().requires_grad_(), torch.ones_like(x))
+        (gradient,) = torch.autograd.grad(function(dual_x), dual_x)
+        return fwAD.unpack_dual(gradient)
+
+
+WEIGHTS = torch.arange(5.0, dtype=torch.float64)
+USES_NO_VALUE_OF_X = {
+    "sum": lambda t: t.sum(),
+    "3x": lambda t: (3 * t).sum(),
+    "x+1": lambda t: (t + 1).sum(),
+    "mean": lambda t: t.mean(),
+    "cumsum": lambda t: t.cumsum(0).sum(),
+    "dot with a constant": lambda t: t @ WEIGHTS,
+}
+# The page claims only one direction ("where the derivative is 0, unpack_dual may give None");
+# these show both kinds of backward: some that use x give None too, some give zeros.
+OTHERS = {
+    "x*x": lambda t: (t * t).sum(),
+    "exp": lambda t: t.exp().sum(),
+    "sin": lambda t: t.sin().sum(),
+    "relu": lambda t: t.relu().sum(),
+    "abs": lambda t: t.abs().sum(),
+    "clamp": lambda t: t.clamp(-1, 1).sum(),
+    "max": lambda t: t.max(),
+    "sort": lambda t: t.sort().values.sum(),
+    "sort squared": lambda t: t.sort().values.pow(2).sum(),
+    "leaky_relu": lambda t: torch.nn.functional.leaky_relu(t).sum(),
+    "norm": lambda t: t.norm(),
+    "logsumexp": lambda t: t.logsumexp(0),
+}
+POINTS = torch.linspace(-2.0, 2.0, 5, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("function", USES_NO_VALUE_OF_X.values(), ids=USES_NO_VALUE_OF_X.keys())
+def test_a_gradient_whose_backward_uses_no_value_of_x_comes_out_of_a_dual_tensor_without_a_tangent(function):
+    value, tangent = gradient_of_dual(function, POINTS)
+    assert tangent is None
+    # ... and the derivative it stands for is 0.
+    _, derivative = torch.func.jvp(torch.func.grad(function), (POINTS,), (torch.ones_like(POINTS),))
+    assert torch.equal(derivative, torch.zeros_like(POINTS))
+    assert torch.allclose(value, torch.func.grad(function)(POINTS))
+
+
+@pytest.mark.parametrize(
+    "function", [*USES_NO_VALUE_OF_X.values(), *OTHERS.values()], ids=[*USES_NO_VALUE_OF_X, *OTHERS]
+)
+def test_a_dual_gradient_gives_none_only_where_the_derivative_of_the_gradient_is_0(function):
+    _, tangent = gradient_of_dual(function, POINTS)
+    _, derivative = torch.func.jvp(torch.func.grad(function), (POINTS,), (torch.ones_like(POINTS),))
+    if tangent is None:
+        assert torch.equal(derivative, torch.zeros_like(POINTS))
+    else:
+        assert torch.allclose(tangent, derivative)
+
+
+def test_forward_over_reverse_raises_for_group_norm_and_mse_loss_where_double_backward_works():
+    """Each backward formula on the way must work on dual tensors; these two do not."""
+    functional = torch.nn.functional
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randn(1, 4, 4, generator=generator, dtype=torch.float64)
+    X = torch.randn(8, 3, generator=generator, dtype=torch.float64)
+    y = torch.randn(8, generator=generator, dtype=torch.float64)
+    w = torch.randn(3, generator=generator, dtype=torch.float64)
+    v = torch.randn(3, generator=generator, dtype=torch.float64)
+
+    def group_norm(t):
+        return functional.group_norm(t, 2).pow(3).sum()
+
+    def mse(t):
+        return functional.mse_loss(X @ t, y)
+
+    # Forward mode alone goes through group_norm; its backward formula has no forward-mode formula.
+    with fwAD.dual_level():
+        assert fwAD.unpack_dual(group_norm(fwAD.make_dual(images, torch.ones_like(images)))).tangent is not None
+    with pytest.raises(NotImplementedError, match="native_group_norm_backward"):
+        gradient_of_dual(group_norm, images)
+    with pytest.raises(RuntimeError):
+        torch.func.jvp(torch.func.grad(mse), (w,), (v,))
+    with pytest.raises(RuntimeError):
+        gradient_of_dual(mse, w)
+
+    # Double backward with create_graph=True works for both. For group_norm, unlike the dual tensor through
+    # a plain backward, torch.func's jvp(grad(...)) does work; it gives the value to compare with.
+    ones = torch.ones_like(images)
+    _, group_norm_hv = torch.func.jvp(torch.func.grad(group_norm), (images,), (ones,))
+    for function, at, direction, expected in [
+        (mse, w, v, 2 / 8 * X.T @ X @ v),
+        (group_norm, images, ones, group_norm_hv),
+    ]:
+        leaf = at.clone().requires_grad_()
+        (gradient,) = torch.autograd.grad(function(leaf), leaf, create_graph=True)
+        (hv,) = torch.autograd.grad((gradient * direction).sum(), leaf)
+        assert torch.allclose(hv, expected)
+
+
 # --- The warning forward mode prints on its first use ----------------------------------------------
 # Each first use needs a Python process of its own; the checks are grouped to start few of them.
 

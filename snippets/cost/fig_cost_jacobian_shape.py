@@ -2,7 +2,8 @@
 
 Tall: 4 inputs, many outputs; wide: many inputs, 4 outputs. No timing happens here: the script
 only reads the committed measurements (see measure_cost.py). The labels are words, so the figure
-is drawn once per language; the pages give the machine in a caption line.
+is drawn once per language; the pages give the machine in a caption line. The width stays under
+1000 pixels (750 points).
 """
 
 from cost_data import read_measurements, series
@@ -17,8 +18,8 @@ WORDS = {
         "function": "f(x) = tanh(B x)",
     },
     "zh": {
-        "tall": ("高瘦的雅可比矩阵：4 个输入，很多输出", "输出个数"),
-        "wide": ("矮胖的雅可比矩阵：很多输入，4 个输出", "输入个数"),
+        "tall": ("高的雅可比矩阵：4 个输入，很多输出", "输出个数"),
+        "wide": ("宽的雅可比矩阵：很多输入，4 个输出", "输入个数"),
         "time": "时间中位数（秒）",
         "function": "f(x) = tanh(B x)",
     },
@@ -30,7 +31,7 @@ def draw(theme, lang):
 
     words = WORDS[lang]
     _, rows = read_measurements("cost_jacobian_shape.csv")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), sharey=True)
     for ax, (shape, many) in zip(axes, PANELS):
         title, xlabel = words[shape]
         for method, marker in [("jacfwd", "o"), ("jacrev", "s")]:
