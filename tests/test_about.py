@@ -67,6 +67,19 @@ def test_a_builtin_exception_is_printed_by_python_without_a_module_path_too():
     assert traceback.format_exception_only(RuntimeError, RuntimeError("m"))[-1] == "RuntimeError: m\n"
 
 
+def test_an_exception_class_defined_in_the_running_script_is_printed_without_a_module_path_too():
+    namespace = {"__name__": "__main__"}
+    exec("class ShapeError(Exception):\n    pass\n", namespace)
+    error = namespace["ShapeError"]("m")
+    assert traceback.format_exception_only(type(error), error)[-1] == "ShapeError: m\n"
+
+
+def test_a_warning_is_shown_in_the_output_where_it_was_raised():
+    code = "import warnings\nprint('before')\nwarnings.warn('careful')\nprint('after')\n"
+    block = Block(ROOT / "docs" / "about-test.md", 1, code, "")
+    assert harness().run_block(block, {"__name__": "__main__"}) == "before\nUserWarning: careful\nafter\n"
+
+
 def test_the_build_tail_is_the_only_text_the_pages_rewrite():
     message = "UserWarning: The .grad attribute of a Tensor that is not a leaf (Triggered internally at /a/b/TensorBody.h:494.)\n"
     assert as_shown(message) == message.replace("/a/b/TensorBody.h:494.", "…")
@@ -88,8 +101,19 @@ def test_every_include_is_one_named_region_except_the_playground_s_whole_file():
     }
 
 
-@pytest.mark.parametrize("csv", sorted((ROOT / "snippets" / "cost").glob("*.csv")), ids=lambda p: p.name)
-def test_each_timing_file_records_the_cpu_architecture_processors_torch_version_and_date(csv):
+MEASURED = [*sorted((ROOT / "snippets" / "cost").glob("*.csv")), ROOT / "snippets" / "checkpointing" / "checkpoint_memory.csv"]
+
+
+def test_the_measured_data_are_the_files_the_page_names_and_make_measure_writes_them():
+    assert sorted(ROOT.glob("snippets/**/*.csv")) == sorted(MEASURED)
+    measure = re.search(r"^measure:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M).group(1)
+    for csv in MEASURED:
+        writer = re.search(r"^# written by (\S+\.py)", csv.read_text(encoding="utf-8"), re.M).group(1)
+        assert writer in measure, (csv.name, writer)
+
+
+@pytest.mark.parametrize("csv", MEASURED, ids=lambda p: p.name)
+def test_each_measured_file_records_the_cpu_architecture_processors_torch_version_and_date(csv):
     header = dict(
         line[2:].split(": ", 1)
         for line in csv.read_text(encoding="utf-8").splitlines()
