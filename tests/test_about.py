@@ -101,7 +101,10 @@ def test_every_include_is_one_named_region_except_the_playground_s_whole_file():
     }
 
 
-MEASURED = [*sorted((ROOT / "snippets" / "cost").glob("*.csv")), ROOT / "snippets" / "checkpointing" / "checkpoint_memory.csv"]
+MEASURED = [
+    *sorted((ROOT / "snippets" / "cost").glob("*.csv")),
+    ROOT / "snippets" / "checkpointing" / "checkpoint_memory.csv",
+]
 
 
 def test_the_measured_data_are_the_files_the_page_names_and_make_measure_writes_them():
