@@ -109,10 +109,13 @@ def test_autograd_gives_a_derivative_only_where_the_path_is_fixed_and_each_opera
     assert x.grad.item() == 3.0  # a fixed path of differentiable operations: the derivative
 
 
-def test_a_result_requires_no_grad_when_it_is_not_differentiable_or_comes_from_detach():
+def test_a_result_requires_no_grad_when_not_differentiable_from_detach_or_data_or_using_only_the_shape():
     x = torch.tensor([0.5, -1.0], requires_grad=True)
     assert (x * 2).requires_grad
     assert not (x > 0).requires_grad and not x.argmax().requires_grad and not x.detach().requires_grad
+    assert not x.data.requires_grad
+    shape_only = [torch.zeros_like(x), torch.randn_like(x), torch.full_like(x, 2.0), x.new_ones(2)]
+    assert not any(t.requires_grad for t in shape_only)
 
 
 def test_by_default_only_leaves_get_a_grad_and_a_non_leaf_after_retain_grad_or_inputs():
@@ -157,6 +160,32 @@ def test_a_write_through_data_or_numpy_is_not_counted_and_the_gradient_comes_out
     assert torch.equal(w.grad, torch.tensor([20.0, 40.0, 60.0]))  # not 2 * w
 
 
+def test_some_writes_torch_makes_in_place_itself_are_not_counted_and_the_gradient_comes_out_wrong():
+    bn = torch.nn.BatchNorm1d(3)
+    w = torch.ones(3, requires_grad=True)
+    y = (w * bn.running_mean).sum()  # MulBackward0 saves running_mean, all zeros now
+    version = bn.running_mean._version
+    bn(torch.randn(8, 3, generator=torch.Generator().manual_seed(0)) + 5)  # training: updates running_mean
+    assert bn.running_mean._version == version and bn.running_mean.abs().min() > 0.4
+    y.backward()  # no error
+    assert torch.equal(w.grad, bn.running_mean)  # not the zeros the forward pass used
+
+    p, x = torch.nn.Parameter(torch.ones(3)), torch.ones(3, requires_grad=True)
+    y = (p * x).sum()  # saves p
+    p.grad = torch.ones(3)
+    version = p._version
+    torch.optim.SGD([p], lr=0.5, fused=True).step()
+    assert p._version == version
+    y.backward()  # no error
+    assert x.grad.tolist() == [0.5, 0.5, 0.5]  # the new p, not the 1 of the forward pass
+    p, x = torch.nn.Parameter(torch.ones(3)), torch.ones(3, requires_grad=True)
+    y = (p * x).sum()
+    p.grad = torch.ones(3)
+    torch.optim.SGD([p], lr=0.5).step()  # the default step counts its write
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
 def test_an_inference_tensor_has_no_version_counter():
     with torch.inference_mode():
         t = torch.zeros(2)
@@ -175,16 +204,20 @@ def test_under_no_grad_results_require_no_grad_except_the_listed_ones():
         in_place = u.mul_(2)
     assert view.requires_grad and view.grad_fn is None
     assert in_place is u and in_place.requires_grad
+    (view * 2).backward()  # the view's flag is all there is: no gradient reaches it or w
+    assert view.grad is None and w.grad is None
 
 
-def test_in_inference_mode_only_newly_allocated_tensors_are_inference_tensors():
+def test_in_inference_mode_created_tensors_are_inference_tensors_except_views_and_detach_of_normal_ones():
     n = torch.ones(4)
     with torch.inference_mode():
-        fresh, doubled, view = torch.zeros(2), n * 2, n[0:2]
+        fresh, doubled, view, detached = torch.zeros(2), n * 2, n[0:2], n.detach()
+        wrapped = torch.from_numpy(n.numpy())  # allocates no memory of its own
         n.add_(1)
-    assert fresh.is_inference() and doubled.is_inference()
-    assert not view.is_inference() and not n.is_inference()
-    assert n._version == 1  # an in-place change to a normal tensor still counts
+    assert fresh.is_inference() and doubled.is_inference() and wrapped.is_inference()
+    assert wrapped.data_ptr() == n.data_ptr()
+    assert not view.is_inference() and not detached.is_inference() and not n.is_inference()
+    assert n._version == 1 and detached._version == 1  # an in-place change to a normal tensor still counts
 
 
 def test_forward_mode_nested_in_forward_mode_needs_no_graph_reverse_over_reverse_needs_create_graph():
@@ -254,7 +287,7 @@ def test_a_custom_function_leaves_its_node_only_when_the_call_is_recorded():
     assert Square.apply(torch.ones(2)).grad_fn is None
 
 
-def test_a_tensor_node_or_module_backward_hook_that_returns_a_tensor_replaces_the_gradient():
+def test_a_tensor_hook_returning_a_tensor_or_a_node_or_module_hook_returning_a_tuple_replaces_the_gradient():
     x = torch.ones(2, requires_grad=True)
     y = x * 2
     y.register_hook(lambda grad: grad * 10)
@@ -274,6 +307,83 @@ def test_a_tensor_node_or_module_backward_hook_that_returns_a_tensor_replaces_th
     assert x.grad.tolist() == [20.0, 20.0]
 
 
+def test_a_node_or_module_backward_hook_returning_a_bare_tensor_fails():
+    x = torch.ones(2, requires_grad=True)
+    y = x * 2
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: grad_inputs[0] * 10)
+    with pytest.raises(TypeError, match="expected tuple, but hook returned 'Tensor'"):
+        y.sum().backward()
+    layer = torch.nn.Linear(2, 2)
+    layer.register_full_backward_hook(lambda module, grad_input, grad_output: grad_input[0] * 10)
+    with pytest.raises(RuntimeError, match="has changed the size of value"):
+        layer(torch.ones(1, 2, requires_grad=True)).sum().backward()
+
+
+def test_a_module_forward_hook_is_called_in_the_forward_pass():
+    calls = []
+    layer = torch.nn.Linear(2, 2)
+    layer.register_forward_hook(lambda module, inputs, output: calls.append(output.shape))
+    layer(torch.ones(1, 2))
+    assert calls == [torch.Size([1, 2])]
+
+
+def test_a_module_backward_hook_with_no_input_requiring_grad_fires_with_grad_input_all_none():
+    class Product(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(2))
+
+        def forward(self, a, b):
+            return self.w * a * b
+
+    seen = []
+    module = Product()
+    module.register_full_backward_hook(lambda m, grad_input, grad_output: seen.append((grad_input, grad_output)))
+    with pytest.warns(UserWarning, match="no inputs require gradients"):
+        module(torch.ones(2), torch.ones(2)).sum().backward()
+    ((grad_input, grad_output),) = seen
+    assert grad_input == (None, None) and grad_output[0].tolist() == [1.0, 1.0]
+
+
+def test_saved_tensor_hooks_see_every_saved_tensor_unless_an_inner_pair_or_a_checkpoint_takes_over():
+    from torch.autograd.graph import saved_tensors_hooks
+    from torch.utils.checkpoint import checkpoint
+
+    outer, inner = [], []
+    x = torch.ones(3, requires_grad=True)
+    with saved_tensors_hooks(lambda t: outer.append(1) or t, lambda t: t):
+        (x * x).sum()  # MulBackward0 saves x twice
+        assert len(outer) == 2
+        with saved_tensors_hooks(lambda t: inner.append(1) or t, lambda t: t):
+            (x * x).sum()
+        assert len(outer) == 2 and len(inner) == 2
+        checkpoint(lambda a: (a.sin() * a.cos()).exp(), x, use_reentrant=False)  # saves several inside
+        assert len(outer) == 3  # one: the checkpoint's input
+
+
+def test_anomaly_detection_shows_the_forward_line_only_if_it_was_on_during_the_forward_pass():
+    for on_in_forward, shown in [(False, "No forward pass information available"), (True, "Traceback of forward call")]:
+        x = torch.tensor([-1.0, 4.0], requires_grad=True)
+        with pytest.warns(UserWarning) as caught:
+            with torch.autograd.set_detect_anomaly(on_in_forward):
+                y = torch.sqrt(x).nan_to_num().sum()
+            with pytest.raises(RuntimeError, match="'SqrtBackward0' returned nan values"):
+                with torch.autograd.detect_anomaly():
+                    y.backward()
+        assert any(shown in str(w.message) for w in caught), on_in_forward
+
+
+def test_the_optimizer_step_records_nothing_unless_differentiable():
+    p = torch.nn.Parameter(torch.ones(3))
+    p.grad = torch.ones(3)
+    torch.optim.SGD([p], lr=0.1).step()
+    assert p.grad_fn is None and p.is_leaf
+    p.grad = torch.ones(3)
+    # with grad mode on, the in-place update of a leaf that requires grad is refused
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
+        torch.optim.SGD([p], lr=0.1, differentiable=True).step()
+
+
 def test_a_post_accumulate_grad_hook_must_return_none():
     p = torch.ones(2, requires_grad=True)
     p.register_post_accumulate_grad_hook(lambda tensor: torch.full((2,), 100.0))
@@ -281,14 +391,16 @@ def test_a_post_accumulate_grad_hook_must_return_none():
         (p * 2).sum().backward()
 
 
-def test_the_ulp_is_the_gap_away_from_zero_and_at_a_power_of_two_the_gap_towards_zero_is_half():
-    for value in [1.0, 1.5, 3.0, 1000.0, -8.0, 2.0**-100]:
+def test_the_ulp_is_the_gap_away_from_zero_and_at_a_power_of_two_above_the_smallest_normal_towards_zero_half():
+    smallest_normal = torch.finfo(torch.float32).tiny  # 2**-126
+    for value in [1.0, 1.5, 3.0, 1000.0, -8.0, 2.0**-100, 2.0**-125, smallest_normal, -smallest_normal]:
         x = torch.tensor(value)
         e = math.floor(math.log2(abs(value)))
         away = torch.nextafter(x, torch.tensor(math.copysign(math.inf, value))) - x
         towards = x - torch.nextafter(x, torch.tensor(0.0))
         assert abs(away.item()) == 2.0 ** (e - 23)
-        assert abs(towards.item()) == 2.0 ** (e - 23) / (2 if abs(value) == 2.0**e else 1)
+        halved = abs(value) == 2.0**e and abs(value) > smallest_normal  # below it, the subnormals: same spacing
+        assert abs(towards.item()) == 2.0 ** (e - 23) / (2 if halved else 1)
 
 
 def test_batch_norm_in_evaluation_uses_running_averages_only_when_it_tracks_them():
