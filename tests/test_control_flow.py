@@ -2,7 +2,8 @@
 
 The page says: the gradient of D2L's f is k (J = k I) for scalars, vectors and matrices; the branch
 follows the float32 sum, which rounding can change; compare a.grad * a with d (d / a is nan where a
-has a 0), and a.grad with k where a is 0 or |k a| is below allclose's atol; == is not a sound check; any gradient argument of d's shape
+has a 0), and a.grad with k where a has zeros or tiny components, since allclose lets a.grad[i] be off by
+about atol / |a_i|; == is not a sound check; any gradient argument of d's shape
 works; f(zeros) never returns, one nonzero element is enough; a tiny a overflows k, not d; where two
 branches meet, autograd gives the slope of the branch that ran. The figure shows f on linear axes,
 its slopes on log axes, and the page's example.
@@ -243,6 +244,31 @@ def test_where_k_times_a_is_below_allclose_s_atol_a_wrong_gradient_of_0_passes_t
     forged = a.grad.clone()
     forged[1] = 7.0
     assert not torch.allclose(forged * a, d)
+
+
+def test_allclose_lets_a_grad_i_be_off_by_about_atol_over_a_i_plus_rtol_k_on_both_branches():
+    # allclose(x, y): |x - y| <= atol + rtol |y|; with x = w a_i, y = k a_i that is
+    # |w - k| <= atol / |a_i| + rtol |k|. Just inside passes, just outside fails, far above |k a_i| = atol.
+    atol, rtol = 1e-8, 1e-5
+    for sign in (1.0, -1.0):  # sum > 0: k = 512; sum < 0: k = 51200 (norm sqrt(5) either way)
+        for tiny in (2e-11, 1e-10, 1e-9, 1e-6, 1e-3, -1e-9):
+            a = torch.tensor([sign * 1.0, tiny, sign * 2.0], requires_grad=True)
+            d = f(a)
+            d.backward(torch.ones_like(d))
+            k = control_flow.slope(a.detach())
+            assert k == (512.0 if sign > 0 else 51200.0) and torch.equal(a.grad, torch.full_like(a, k))
+            bound = atol / abs(tiny) + rtol * k
+            for factor, passes in ((0.9, True), (-0.9, True), (1.1, False), (-1.1, False)):
+                forged = a.grad.clone()
+                forged[1] = k + factor * bound
+                assert torch.allclose(forged * a, d) == passes, (sign, tiny, factor)
+                assert not torch.equal(forged, torch.full_like(a, k))  # comparing with k catches it
+    # The reviewer's cases, k = 512: |k a_1| is 1, 5 and 51 times atol, and the wrong value still passes.
+    for tiny, wrong, passes in ((2e-11, 1000.0, True), (2e-11, 12.0, True), (1e-10, 420.0, True),
+                                (1e-10, 0.0, False), (1e-9, 520.0, True), (1e-9, 523.0, False)):
+        a = torch.tensor([1.0, tiny, 2.0])
+        assert abs(512 * tiny) > atol
+        assert torch.allclose(torch.tensor([512.0, wrong, 512.0]) * a, f(a)) == passes
 
 
 def test_the_vector_example_has_norm_about_2_685_so_n_is_9_and_its_negative_sum_picks_100_b():
