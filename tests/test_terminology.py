@@ -40,6 +40,10 @@ TERMS = {
     ),
     # a compute kernel (the code that runs one operation on one device): 内核, as in the glossary
     "kernel": ("内核", [(r"核函数", "核函数")]),
+    # dropout is 暂退法 (D2L-zh); the English word may follow it in parentheses, "暂退法（dropout）"
+    "dropout": ("暂退法", [(r"(?<!暂退法（)(?<![A-Za-z_.])[Dd]ropout(?![A-Za-z_])", "dropout")]),
+    # activation checkpointing is 检查点, the glossary's one term
+    "activation checkpointing": ("检查点", [(r"激活检查点", "激活检查点")]),
 }
 
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -149,6 +153,11 @@ def test_the_glossary_names_every_chosen_term():
         ("用 saved-tensor hooks 查看", ["saved-tensor hooks"]),
         ("确定性的 CPU 核函数", ["核函数"]),
         ("确定性的 CPU 内核", []),
+        ("比如 dropout 掩码", ["dropout"]),
+        ("比如暂退法（dropout），", []),
+        ("`torch.nn.functional.dropout` 与 `nn.Dropout`", []),
+        ("PyTorch 的激活检查点", ["激活检查点"]),
+        ("PyTorch 的检查点", []),
     ],
 )
 def test_the_rules_catch_the_variants_and_spare_the_chosen_terms(prose, expected):
