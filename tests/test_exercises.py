@@ -332,6 +332,27 @@ def test_a_second_backward_raises_exactly_when_a_saved_tensor_was_freed(case, fn
         assert torch.equal(x.grad, first)
 
 
+def test_mul_backward0_saves_the_2_and_the_second_walk_of_2_dot_x_x_fails_at_that_first_node():
+    x = torch.arange(4.0, requires_grad=True)
+    y = 2 * torch.dot(x, x)
+    mul, dot = y.grad_fn, y.grad_fn.next_functions[0][0]
+    assert (mul.name(), dot.name()) == ("MulBackward0", "DotBackward0")
+    assert mul._saved_other.item() == 2 and dot._saved_self is x  # the factor 2, and x itself
+    reached = []
+    mul.register_prehook(lambda grads: reached.append("mul"))
+    dot.register_prehook(lambda grads: reached.append("dot"))
+    y.backward()
+    assert reached == ["mul", "dot"]
+    for node, name in ((mul, "_saved_other"), (dot, "_saved_self")):  # both nodes dropped what they saved
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            getattr(node, name)
+    reached.clear()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+    assert reached == ["mul"]  # raised at the first node; DotBackward0 was never reached
+    assert torch.equal(x, torch.arange(4.0))  # x lives on
+
+
 def test_a_second_backward_through_a_graph_that_saved_nothing_accumulates():
     x = torch.arange(4.0, requires_grad=True)
     y = x.sum()
@@ -555,6 +576,20 @@ def test_each_built_in_has_its_own_value_at_its_kink():
     assert grad_at(torch.relu, 0.0) == 0.0
     assert grad_at(lambda x: x.clamp(min=0), 0.0) == 1.0  # torch 2.13
     assert grad_at(lambda x: torch.maximum(x, torch.zeros((), dtype=x.dtype)), 0.0) == 0.5
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_kink_values_the_page_names_come_from_its_code_spans_run_as_written(lang):
+    # "(`torch.relu(x)` gives 0 at 0, `x.clamp(min=0)` 1 on torch 2.13, `torch.maximum(x, ...)` 0.5)":
+    # each span runs as written; the shorthand torch.maximum(x, 0) would not, it takes no Python number.
+    text = (ROOT / "docs" / lang / "exercises.md").read_text(encoding="utf-8")
+    (line,) = [line for line in text.splitlines() if "`x.clamp(min=0)`" in line and "maximum" in line]
+    spans = [span for span in re.findall(r"`([^`]+)`", line) if "(" in span]
+    assert spans == ["torch.relu(x)", "x.clamp(min=0)", "torch.maximum(x, torch.tensor(0.0))"]
+    for span, expected in zip(spans, (0.0, 1.0, 0.5)):  # 1.0 for clamp on torch 2.13, as the page says
+        assert grad_at(eval(f"lambda x: {span}", {"torch": torch}), 0.0) == expected, span
+    with pytest.raises(TypeError, match="must be Tensor, not int"):
+        torch.maximum(torch.tensor(0.0), 0)
 
 
 def test_halving_inf_stays_inf_so_the_loop_never_ends():
