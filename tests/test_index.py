@@ -69,6 +69,28 @@ def test_the_course_path_says_its_pages_are_enough_and_counts_them_as_the_nav_do
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_exercises_the_home_page_excepts_are_the_ones_whose_read_first_names_a_going_deeper_page(lang):
+    # "The eight pages are all you need, with one exception: Exercises 8 and 9 ask you to read parts of
+    # forward-mode.md first" must match what exercises.md's "Read first" lines link to.
+    exercises = (ROOT / "docs" / lang / "exercises.md").read_text(encoding="utf-8")
+    label, read_first = ("练习", "**先读：**") if lang == "zh" else ("Exercise", "**Read first:**")
+    deeper_first = {}
+    for block in re.split(rf'^!!! question "(?={label} \d)', exercises, flags=re.M)[1:]:
+        number = int(re.match(rf"{label} (\d+)", block).group(1))
+        lines = [line for line in block.splitlines() if line.strip().startswith(read_first)]
+        pages = {target for line in lines for target in LINK.findall(line)}
+        assert pages <= set(COURSE) | set(DEEPER), (number, pages)
+        if pages & set(DEEPER):
+            deeper_first[number] = pages & set(DEEPER)
+    assert deeper_first == {8: {"forward-mode.md"}, 9: {"forward-mode.md"}}
+    text = section(lang, "course-path")
+    said = r"练习 8 和 9 要先读\[[^\]]+\]\(forward-mode\.md\)" if lang == "zh" else (
+        r"Exercises 8 and 9 there ask you to read parts of\s+\[[^\]]+\]\(forward-mode\.md\) first"
+    )
+    assert re.search(said, text)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_course_path_lists_every_course_page_of_the_nav_in_its_order(lang):
     items = re.findall(r"^\d+\. \[[^\]]+\]\(([^)]+)\)$", section(lang, "course-path"), re.M)
     assert items == COURSE
