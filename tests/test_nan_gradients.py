@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 
 import pytest
@@ -640,6 +641,27 @@ def test_maximum_with_a_constant_still_takes_half_while_relu_of_the_same_functio
     x = torch.tensor(0.0, requires_grad=True)
     torch.relu(x).backward()
     assert x.grad.item() == 0.0
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_call_of_maximum_the_prose_sets_as_code_runs_as_written(lang):
+    # torch.maximum takes two tensors: the shorthand torch.maximum(x, 0) raises, so the prose spells the 0 out.
+    with pytest.raises(TypeError, match="must be Tensor, not int"):
+        torch.maximum(torch.tensor(0.0), 0)
+    text = PAGES[lang].read_text(encoding="utf-8")
+    prose, fenced = [], False
+    for line in text.splitlines():  # drop fenced blocks
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced:
+            prose.append(line)
+    prose = "\n".join(prose)
+    calls = [span for span in re.findall(r"`([^`\n]+)`", prose) if re.search(r"maximum\(", span)]
+    assert "torch.maximum(x, torch.tensor(0.0))" in calls
+    for span in calls:
+        x = torch.tensor(0.0, requires_grad=True)
+        eval(span, {"torch": torch}, {"x": x, "y": torch.tensor(0.0)}).backward()
+        assert x.grad.item() == 0.5, span
 
 
 def test_the_safe_pattern_at_zero_gives_the_left_limit_zero_of_the_two_by_continuity():
