@@ -15,11 +15,11 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 
 export NO_MKDOCS_2_WARNING := 1
 
 # How many processes work at once (pytest-xdist, figure scripts, notebooks, the PDF's languages): one
-# setting, read by hooks/site_facts.py's jobs(). `make test JOBS=1` runs everything in one process.
+# setting, read by course/site_facts.py's jobs(). `make test JOBS=1` runs everything in one process.
 export JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 # `make serve LANGUAGE=en` serves the English site; each language is its own MkDocs build, from the
-# configuration hooks/site_facts.py's config_file() names (tests/test_hooks_site_facts.py holds CONFIG to it).
+# configuration course/site_facts.py's config_file() names (tests/test_hooks_site_facts.py holds CONFIG to it).
 LANGUAGE ?= zh
 CONFIG := $(if $(filter zh,$(LANGUAGE)),mkdocs.yml,mkdocs.$(LANGUAGE).yml)
 
@@ -33,9 +33,10 @@ setup-build: $(PYTHON_STAMP) $(NODE_STAMP) ## install what the build needs: the 
 setup: setup-build ## also install what the tests need: the system packages (CJK fonts, Chromium)
 	@scripts/system-packages.sh
 
-$(PYTHON_STAMP): requirements.txt
+$(PYTHON_STAMP): requirements.txt pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -57,7 +58,7 @@ pdf: setup ## print the PDF edition of each language from the built site (site/p
 	$(PYTHON) scripts/build_pdf.py --site-dir site
 
 # Two processes (pytest-xdist): one runs the browser tests, the other the rest, file by file
-# (tests/parallel.py).
+# (course/pytest_parallel.py).
 test: setup ## run every test: page code blocks, snippets, hooks, the strict build, the workflows
 	$(PYTHON) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder
 

@@ -45,8 +45,7 @@ def fetch(url: str) -> str:
 
 def served_root() -> str:
     """The path `mkdocs serve` mounts the site at: the path of site_url (e.g. /autograd/)."""
-    sys.path.insert(0, str(ROOT / "hooks"))
-    from markdown_blocks import mkdocs_yml
+    from course.markdown_blocks import mkdocs_yml
 
     return urlsplit(mkdocs_yml()["site_url"]).path or "/"
 

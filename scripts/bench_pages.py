@@ -14,7 +14,7 @@ A measurement, not a test: it prints tables and says which budget is missed, and
    and traced: in each task of the page's main thread, the time spent in the site's own scripts
    (overrides/javascripts/, forced layouts included). Budget: under 50 ms in every task. Lighthouse
    names a task after the first script in it, which blamed ours for time that was Material's.
-3. Run in the page (hooks/run_in_page.py): on a page with runnable blocks, the bytes of the Run
+3. Run in the page (course/steps/run_in_page.py): on a page with runnable blocks, the bytes of the Run
    controls (script and style sheet, fetched with the page), then the reader's first Run of the first
    block: the bytes it fetches (the worker and MicroPython's runtime) and the time from the click to
    the output shown. Budgets: controls <= 5 KB (the playground's own script aside), first Run
@@ -43,12 +43,12 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests" / "browser"), str(ROOT / "hooks")]
+from playwright.sync_api import sync_playwright
 
-import browser_audit  # noqa: E402
-import site_server  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+from course import browser_audit, site_server
+
+ROOT = Path(__file__).resolve().parents[1]
+
 
 KB = 1000
 PAGE_BUDGET = 160 * KB

@@ -32,11 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "hooks"))
-
-from markdown_blocks import mkdocs_yml  # noqa: E402
-from site_facts import (  # noqa: E402 - hooks/ is not a package
+from course.markdown_blocks import mkdocs_yml
+from course.site_facts import (
     config_file,
     jobs,
     language_roots,
@@ -44,6 +41,9 @@ from site_facts import (  # noqa: E402 - hooks/ is not a package
     torch_version,
     translated_nav,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
+
 
 PAGE = {"format": "A4", "margin": {"top": "16mm", "bottom": "20mm", "left": "15mm", "right": "15mm"}}
 CHROMIUM_ARGS = [

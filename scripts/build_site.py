@@ -7,7 +7,7 @@ The languages are mkdocs.yml's ``extra.alternate``, each built from its configur
 Each build writes into a folder of its own beside the target, and only when all have passed is the
 target replaced: MkDocs empties its output folder before building, so the default
 language cannot build into the folder that holds the others. Two builds on two cores take about
-as long as the longer one (figures are drawn once: hooks/figures.py makes the builds take turns).
+as long as the longer one (figures are drawn once: course/steps/figures.py makes the builds take turns).
 
 The log shows what a writer needs: warnings and errors of each build, one line per lab the build
 executed, and how long each build took. The full log of a failed build is printed.
@@ -24,11 +24,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "hooks"))
+from course.markdown_blocks import mkdocs_yml
+from course.site_facts import config_file, language_roots
 
-from markdown_blocks import mkdocs_yml  # noqa: E402 - hooks/ is not a package
-from site_facts import config_file, language_roots  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 EXECUTED_LAB = re.compile(r"Cache miss, writing: (?P<path>\S+)")
 # Lines a writer does not need: MkDocs' and mkdocs-jupyter's progress, jieba loading its

@@ -4,7 +4,7 @@ Each release gets its own virtual environment, .venvs/torch-<version>/ (made onc
 removed by `make clean`), holding that torch and the packages the harness needs (pinned as in
 requirements.txt unless the list says otherwise). The harness runs there with --record-versions,
 which fails no block but notes how each compares with its page; the notes of every release go to
-versions/torch-versions.json, from which hooks/version_notes.py builds the versions page.
+versions/torch-versions.json, from which course/steps/version_notes.py builds the versions page.
 
     python3 scripts/torch_versions.py                      # every listed release this machine can run
     python3 scripts/torch_versions.py --only 2.14.1        # one of them
@@ -29,14 +29,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 LIST = ROOT / "versions" / "torch-versions.toml"
 DATA = ROOT / "versions" / "torch-versions.json"
 VENVS = ROOT / ".venvs"
-# What the harness (conftest.py, hooks/markdown_blocks.py) and the pages' blocks import besides torch.
+# What the harness (course/pytest_pages.py, course/markdown_blocks.py) and the pages' blocks import besides torch.
 HARNESS = ["pytest", "Markdown", "pymdown-extensions", "PyYAML", "mkdocs", "numpy", "matplotlib"]
 
 

@@ -1,6 +1,6 @@
 """One look for every figure, in a light and a dark variant, saved as reproducible SVG.
 
-Figure scripts call :func:`save_figure`; the build's figure hook (hooks/figures.py) runs them
+Figure scripts call :func:`save_figure`; the build's figure hook (course/steps/figures.py) runs them
 and the page shows ``name.light.svg`` or ``name.dark.svg`` with Material's ``#only-light`` and
 ``#only-dark`` suffixes.
 """

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import fcntl
-import sys
 from pathlib import Path
 
 import pytest
-from markdown_blocks import ROOT
-from parallel import shared_folder
 from site_build import build
 
-# The shared helpers of the figure scripts (figure_style, autograd_graph), importable as the figure
-# runner (hooks/figures.py) makes them.
-sys.path.insert(0, str(ROOT / "snippets"))
+from course.pytest_parallel import shared_folder
 
 
 def pytest_collection_modifyitems(items):

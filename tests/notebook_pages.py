@@ -8,9 +8,10 @@ import tokenize
 from html.parser import HTMLParser
 from pathlib import Path
 
-import chapter_notebooks
 import nbformat
-from markdown_blocks import ROOT
+
+from course import chapter_notebooks
+from course.markdown_blocks import ROOT
 
 DOCS = ROOT / "docs"
 SITE = chapter_notebooks.site_from_mkdocs_yml()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from markdown_blocks import ROOT
+from course.markdown_blocks import ROOT
 
 
 def build(site: Path) -> subprocess.CompletedProcess:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import platform
 import re
 import sys
@@ -11,18 +10,17 @@ from pathlib import Path
 
 import pytest
 import torch
-from markdown_blocks import Block, as_shown
+
+from course import pytest_pages
+from course.markdown_blocks import Block, as_shown
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
 
 def harness():
-    """The project's conftest.py, loaded under its own name, for its run_block."""
-    spec = importlib.util.spec_from_file_location("page_harness", ROOT / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The pages' runner (course/pytest_pages.py), for its run_block."""
+    return pytest_pages
 
 
 def gradcheck_of_a_wrong_backward():

@@ -572,10 +572,6 @@ def test_a_constant_gets_no_grad_however_often_the_graph_is_walked():
 
 
 def test_rebuilding_the_graph_accumulates_4x_8x_12x_like_the_figure():
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snippets" / "backward_twice"))
     from fig_accumulation import gradients_after_each_run
 
     xs, after = gradients_after_each_run()

@@ -198,10 +198,7 @@ def test_the_local_derivative_of_a_dot_product_for_each_factor_is_the_other_fact
 
 
 def test_the_stepper_splits_the_dot_product_into_four_products_and_three_sums_each_x_i_used_twice():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "hooks"))
-    import stepper
+    from course.steps import stepper
 
     ns = {"__name__": "__main__"}
     exec((ROOT / "snippets" / "from_scratch" / "engine.py").read_text(encoding="utf-8"), ns)

@@ -11,9 +11,10 @@ import subprocess
 from urllib.parse import quote
 
 import pytest
-from markdown_blocks import ROOT, mkdocs_yml
 from site_build import build
 from site_scan import foreign_loads
+
+from course.markdown_blocks import ROOT, mkdocs_yml
 
 pytestmark = pytest.mark.build
 
@@ -182,7 +183,7 @@ def test_two_builds_are_byte_identical(site, tmp_path):
 
 def test_math_font_is_shipped_small(site):
     font = site / "fonts" / "course-math.woff2"
-    assert font.exists(), "hooks/math_font.py writes the math font at the site root"
+    assert font.exists(), "course/steps/math_font.py writes the math font at the site root"
     assert font.stat().st_size < 60_000
     css = (site / "stylesheets" / "course.css").read_text(encoding="utf-8")
     assert 'url("../fonts/course-math.woff2")' in css

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 
 import mkdocs_jupyter.plugin
-from markdown_blocks import ROOT
+from script_modules import load
 
-SPEC = importlib.util.spec_from_file_location("build_site", ROOT / "scripts" / "build_site.py")
-build_site = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(build_site)
+from course.markdown_blocks import ROOT
+
+build_site = load("build_site")
 
 
 def test_mkdocs_jupyter_still_logs_each_lab_it_executes_in_the_words_the_summary_reads():

@@ -19,16 +19,8 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-from figures import run_script
-from page_facts import fill_in
-from torch.utils.checkpoint import CheckpointError, checkpoint, checkpoint_sequential
-
-ROOT = Path(__file__).resolve().parent.parent
-HERE = ROOT / "snippets" / "checkpointing"
-sys.path.insert(0, str(HERE))
-
-from checkpoint_data import STRATEGIES, column, read_measurements  # noqa: E402
-from measure_memory import (  # noqa: E402
+from checkpoint_data import STRATEGIES, column, read_measurements
+from measure_memory import (
     COLUMNS,
     DEPTHS,
     chain,
@@ -40,6 +32,14 @@ from measure_memory import (  # noqa: E402
     silu,
     sqrt_segments,
 )
+from torch.utils.checkpoint import CheckpointError, checkpoint, checkpoint_sequential
+
+from course.steps.figures import run_script
+from course.steps.page_facts import fill_in
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = ROOT / "snippets" / "checkpointing"
+
 
 MIB = 2**20
 RUNS = {
@@ -236,15 +236,15 @@ def test_recomputed_values_are_the_same_bits_under_every_cpu_capability():
     # "The CPU kernels this chain uses are deterministic": the page's equalities, in a process
     # of its own for each capability this machine can run.
     code = (
-        "import sys, torch; sys.path.insert(0, %r)\n"
+        "import torch\n"
         "from measure_memory import chain\n"
         "from torch.utils.checkpoint import checkpoint\n"
         "x = torch.randn(1024, generator=torch.Generator().manual_seed(0), requires_grad=True)\n"
         "checkpoint(chain, x, 16, use_reentrant=False).sum().backward(); a, x.grad = x.grad, None\n"
         "chain(x, 16).sum().backward(); assert torch.equal(a, x.grad)\n"
-    ) % str(HERE)
+    )
     for capability in ("default", None):
-        env = dict(os.environ)
+        env = {**os.environ, "PYTHONPATH": str(HERE)}  # measure_memory's folder, as a script of it sees it
         env.pop("ATEN_CPU_CAPABILITY", None)
         if capability:
             env["ATEN_CPU_CAPABILITY"] = capability
@@ -518,7 +518,7 @@ def test_figure_script_only_reads_the_csv(measured, tmp_path):
     for measuring in ("perf_counter", "import time", "import torch", "import measure_memory", "from measure_memory"):
         assert measuring not in source
     assert "checkpoint_data" in source
-    run_script(script, tmp_path)  # as the build runs it (hooks/figures.py)
+    run_script(script, tmp_path)  # as the build runs it (course/steps/figures.py)
     labels = {"en": "peak memory of forward + backward (MiB)", "zh": "前向 + 反向的峰值内存（MiB）"}
     for lang, label in labels.items():
         svg = (tmp_path / f"checkpoint_memory.{lang}.light.svg").read_text(encoding="utf-8")
@@ -532,7 +532,7 @@ def test_the_caption_names_the_machine_torch_and_date_of_the_csv(measured):
     for lang in ("zh", "en"):
         page = (ROOT / "docs" / lang / "checkpointing.md").read_text(encoding="utf-8")
         caption = next(line for line in page.splitlines() if line.startswith("*") and "@@torch_version:" in line)
-        # The torch version comes from the CSV itself (hooks/page_facts.py fills it in).
+        # The torch version comes from the CSV itself (course/steps/page_facts.py fills it in).
         assert "@@torch_version:snippets/checkpointing/checkpoint_memory.csv@@" in caption
         assert about["torch"].split("+")[0] in fill_in(caption)
         assert about["machine"] in caption and about["date"] in caption

@@ -1,5 +1,5 @@
 """The pages' marker syntax is pytest-codeblocks': its own parser (pytest_codeblocks.extract_from_buffer,
-pinned in requirements.txt) reads every page as our runner's parser (hooks/markdown_blocks.py) does.
+pinned in requirements.txt) reads every page as our runner's parser (course/markdown_blocks.py) does.
 
 The plugin cannot run our pages itself (CONTRIBUTING.md, "Code blocks", says why), so each page is
 read twice, with the one marker of the pair it cannot take blanked out:
@@ -21,8 +21,9 @@ import re
 from pathlib import Path
 
 import pytest
-from markdown_blocks import chains_of, parse_blocks
 from pytest_codeblocks import extract_from_buffer
+
+from course.markdown_blocks import chains_of, parse_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "docs").rglob("*.md"))

@@ -11,20 +11,18 @@ its slopes on log axes, and the page's example.
 
 import importlib.util
 import math
-import sys
 from pathlib import Path
 
 import torch
-from site_facts import site_languages
 from torch.autograd.functional import jacobian
+
+from course.site_facts import site_languages
 
 SNIPPETS = Path(__file__).resolve().parent.parent / "snippets" / "control_flow"
 
 
 def load(name):
-    # As the figure runner runs it: its own folder and snippets/ (tests/conftest.py) on the path.
-    if str(SNIPPETS) not in sys.path:
-        sys.path.insert(0, str(SNIPPETS))
+    # As the figure runner runs it, with its own folder and snippets/ on the path (pyproject.toml's pythonpath).
     spec = importlib.util.spec_from_file_location(f"control_flow_{name}", SNIPPETS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -264,8 +262,14 @@ def test_allclose_lets_a_grad_i_be_off_by_about_atol_over_a_i_plus_rtol_k_on_bot
                 assert torch.allclose(forged * a, d) == passes, (sign, tiny, factor)
                 assert not torch.equal(forged, torch.full_like(a, k))  # comparing with k catches it
     # The reviewer's cases, k = 512: |k a_1| is 1, 5 and 51 times atol, and the wrong value still passes.
-    for tiny, wrong, passes in ((2e-11, 1000.0, True), (2e-11, 12.0, True), (1e-10, 420.0, True),
-                                (1e-10, 0.0, False), (1e-9, 520.0, True), (1e-9, 523.0, False)):
+    for tiny, wrong, passes in (
+        (2e-11, 1000.0, True),
+        (2e-11, 12.0, True),
+        (1e-10, 420.0, True),
+        (1e-10, 0.0, False),
+        (1e-9, 520.0, True),
+        (1e-9, 523.0, False),
+    ):
         a = torch.tensor([1.0, tiny, 2.0])
         assert abs(512 * tiny) > atol
         assert torch.allclose(torch.tensor([512.0, wrong, 512.0]) * a, f(a)) == passes

@@ -14,13 +14,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
-ROOT = Path(__file__).resolve().parent.parent
-COST = ROOT / "snippets" / "cost"
-sys.path.insert(0, str(COST))
-
-from cost_data import read_measurements, series  # noqa: E402
-from measure_cost import (  # noqa: E402
+from cost_data import read_measurements, series
+from measure_cost import (
     elementwise,
     first_derivative,
     fit,
@@ -28,7 +23,11 @@ from measure_cost import (  # noqa: E402
     hessian_vector_product,
     second_derivative,
 )
-from page_facts import fill_in  # noqa: E402
+
+from course.steps.page_facts import fill_in
+
+ROOT = Path(__file__).resolve().parent.parent
+COST = ROOT / "snippets" / "cost"
 
 
 def value(rows, **where) -> float:
@@ -143,7 +142,7 @@ def test_cost_figures_read_data_only(name, site):
 
 @pytest.mark.parametrize("name", ["cost_derivatives", "cost_jacobian_shape"])
 def test_cost_figures_fit_1000_pixels_at_their_natural_size(name, tmp_path):
-    from figures import run_script
+    from course.steps.figures import run_script
 
     run_script(COST / f"fig_{name}.py", tmp_path)
     svgs = sorted(tmp_path.glob(f"{name}.*.svg"))
@@ -169,7 +168,7 @@ def test_the_jacobian_shape_figure_and_its_pages_call_the_shapes_by_the_same_wor
 def test_cost_captions_name_the_torch_machine_and_date_of_the_csvs(lang):
     page = (ROOT / "docs" / lang / "forward-mode.md").read_text(encoding="utf-8")
     captions = [line for line in page.splitlines() if line.startswith("*") and "@@torch_version:" in line]
-    # Each caption, under its figure, takes the torch version from that figure's CSV (hooks/page_facts.py).
+    # Each caption, under its figure, takes the torch version from that figure's CSV (course/steps/page_facts.py).
     names = ["cost_jacobian_shape.csv", "cost_derivatives.csv"]  # in the order the figures come
     assert len(captions) == len(names)
     for name, caption in zip(names, captions, strict=True):

@@ -2,7 +2,7 @@
 
 A ```python block never picks matplotlib's backend (`matplotlib.use(...)`): pasted into Jupyter, a figure
 drawn after `matplotlib.use("Agg")` stays in memory and never shows. The tests choose the backend from
-outside the code: conftest.py sets the environment variable MPLBACKEND=Agg (unless it is already set), so
+outside the code: course/pytest_pages.py sets the environment variable MPLBACKEND=Agg (unless it is already set), so
 that the pages' plt.show() opens no window. On a machine without a display where nobody chose a backend,
 matplotlib falls back to Agg by itself: tests/test_sin_derivative.py checks that by running the sin
 page's plotting block as a plain script with MPLBACKEND, DISPLAY and WAYLAND_DISPLAY removed.
@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 
 import pytest
-from markdown_blocks import ROOT, expand_includes, parse_blocks
+
+from course.markdown_blocks import ROOT, expand_includes, parse_blocks
 
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("**/*.md"))

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 from figure_style import site_languages
-from markdown_blocks import ROOT
+
+from course.markdown_blocks import ROOT
 
 DOCS = ROOT / "docs"
 OPEN_LIMIT = {"zh": 1200, "en": 900}

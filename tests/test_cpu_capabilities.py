@@ -13,7 +13,8 @@ import sys
 
 import pytest
 import torch
-from markdown_blocks import ROOT
+
+from course.markdown_blocks import ROOT
 
 LOWER = {"AVX512": ["avx2", "default"], "AVX2": ["default"]}
 CAPABILITIES = LOWER.get(torch.backends.cpu.get_cpu_capability(), ["default"])

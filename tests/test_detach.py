@@ -597,7 +597,9 @@ def _exp_times(w):
 
 
 @pytest.mark.parametrize("reentrant", [False, True])
-def test_a_checkpoint_recomputes_its_intermediate_values_so_changing_one_it_returns_leaves_the_gradient_right(reentrant):
+def test_a_checkpoint_recomputes_its_intermediate_values_so_changing_one_it_returns_leaves_the_gradient_right(
+    reentrant,
+):
     from torch.utils.checkpoint import checkpoint
 
     def f(x):

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from markdown_blocks import ROOT, as_shown, parse_blocks
 from torch.autograd.gradcheck import GradcheckError
+
+from course.markdown_blocks import ROOT, as_shown, parse_blocks
 
 PAGES = {lang: ROOT / "docs" / lang / "errors.md" for lang in ("zh", "en")}
 
@@ -981,9 +982,6 @@ def test_once_differentiable_beside_another_path_drops_its_term_silently():
 
 
 def test_d_over_a_is_nan_where_a_is_zero_but_a_grad_times_a_matches_d():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "snippets" / "control_flow"))
     from control_flow import f
 
     a = torch.arange(3.0, requires_grad=True)
@@ -1228,7 +1226,7 @@ def recorded_run(version: str, marker: str) -> dict:
     """What torch ``version`` did with the English block whose code holds ``marker``, as recorded."""
     import json
 
-    from markdown_blocks import code_digest
+    from course.markdown_blocks import code_digest
 
     (block,) = [b for b in parse_blocks(PAGES["en"]) if marker in b.code]
     records = json.loads((ROOT / "versions" / "torch-versions.json").read_text(encoding="utf-8"))["versions"]

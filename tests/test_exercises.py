@@ -5,20 +5,18 @@ from __future__ import annotations
 import importlib.util
 import math
 import re
-import sys
 from pathlib import Path
 
+import autograd_graph as graph_size
+import branches
+import chain_rule
+import jacobian_modes
 import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = ROOT / "snippets" / "exercises"
-sys.path[:0] = [str(EXERCISES), str(ROOT / "snippets")]
 
-import autograd_graph as graph_size  # noqa: E402 - count_nodes and nodes_behind, as the page includes them
-import branches  # noqa: E402
-import chain_rule  # noqa: E402
-import jacobian_modes  # noqa: E402
 
 # Forward mode's first use in a process loads torch's own rules, which warn about torch.jit (torch 2.13).
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
@@ -250,7 +248,7 @@ def test_exercise_1_names_the_function_the_figure_times_and_calls_what_it_shows_
 
 
 def test_the_cost_figure_draws_times_only_and_is_at_most_1000_pixels_wide(tmp_path):
-    from figures import run_script
+    from course.steps.figures import run_script
 
     script = ROOT / "snippets" / "cost" / "fig_cost_derivatives.py"
     assert "graph_nodes" not in script.read_text(encoding="utf-8").split("def draw")[1]

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from markdown_blocks import ROOT, chains_of, parse_blocks, python_like_fences, read_fences
+from course.markdown_blocks import ROOT, chains_of, parse_blocks, python_like_fences, read_fences
 
 DOCS = ROOT / "docs"
 

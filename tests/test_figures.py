@@ -1,6 +1,6 @@
 """Every figure script: both themes, words in one language per file, the same bytes when drawn again.
 
-The strict build (the `site` fixture) draws each figure once, into hooks/figures.py's cache. Here
+The strict build (the `site` fixture) draws each figure once, into course/steps/figures.py's cache. Here
 each script runs again, cold, into a fresh folder: its SVGs must equal the cached ones, so a cold
 build and a warm build publish the same figures, whatever the day.
 """
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from figure_style import LANGUAGES
-from figures import CACHE, SNIPPETS, figure_scripts, input_hash, run_script
-from site_facts import jobs
+
+from course.site_facts import jobs
+from course.steps.figures import CACHE, SNIPPETS, figure_scripts, input_hash, run_script
 
 SCRIPTS = figure_scripts()
 

@@ -287,7 +287,6 @@ def test_for_every_step_up_to_2_to_the_minus_24_the_float32_estimate_is_exactly_
         assert (estimate == 0) == (eps <= u), eps
     assert abs(central_error(u, torch.float32) - math.cos(1.0)) < 1e-12
     # The figure's steps: flat at cos 1 from the first one below 2^-24 down to the last.
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "snippets", "floating_point"))
     import fig_finite_difference_error as figure
 
     flat = [err for eps, err in zip(figure.STEPS, figure.errors(torch.float32)) if eps <= u]

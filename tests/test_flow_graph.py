@@ -1,14 +1,9 @@
 """snippets/flow_graph.py: the numbers a flow figure shows are those of the real backward pass."""
 
 import re
-import sys
 
 import pytest
 import torch
-from markdown_blocks import ROOT
-
-sys.path.insert(0, str(ROOT / "snippets" / "from_scratch"))
-
 from engine import Value
 from figure_style import LANGUAGES, save_figure
 from flow_graph import draw_flow, engine_flow, torch_flow

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 import torch
 import torch.autograd.forward_ad as fwAD
+from cost_data import read_measurements, series
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "snippets" / "cost"))
 
-from cost_data import read_measurements, series  # noqa: E402
 
 # The torch the versions page describes as printing a FutureWarning (its venv exists after `make versions`).
 NEWER = ROOT / ".venvs" / "torch-2.14.1" / "bin" / "python"

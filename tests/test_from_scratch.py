@@ -14,16 +14,15 @@ from pathlib import Path
 
 import pytest
 import torch
+from dual import Dual
+from engine import Value, method, topological_order
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from leaf_engine import LeafGradValue
 
 ROOT = Path(__file__).resolve().parent.parent
 FROM_SCRATCH = ROOT / "snippets" / "from_scratch"
-sys.path.insert(0, str(FROM_SCRATCH))
 
-from dual import Dual  # noqa: E402
-from engine import Value, method, topological_order  # noqa: E402
-from leaf_engine import LeafGradValue  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 # Random expression trees in two variables: x > 0 and y of either sign.

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from site_facts import site_languages
+
+from course.site_facts import site_languages
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 ROW = re.compile(r'^\| <span id="(?P<anchor>[a-z0-9-]+)"></span>(?P<cells>.*)\|\s*$')

@@ -9,19 +9,16 @@ import sys
 import threading
 from pathlib import Path
 
+import fig_loss_curve
 import numpy as np
 import pytest
 import torch
 from torch import nn
+from training_loop import TRUE_B, TRUE_W, make_data, train_by_hand, train_with_sgd
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets" / "grad_modes"
 FIGURE_SCRIPT = SNIPPETS / "fig_loss_curve.py"
-
-sys.path.insert(0, str(SNIPPETS))
-sys.path.insert(0, str(SNIPPETS.parent))
-import fig_loss_curve  # noqa: E402
-from training_loop import TRUE_B, TRUE_W, make_data, train_by_hand, train_with_sgd  # noqa: E402
 
 
 def least_squares(X, y):

@@ -1,6 +1,6 @@
-"""The Markdown harness (conftest.py) fails on the faults it guards against, naming the page.
+"""The Markdown harness (course/pytest_pages.py) fails on the faults it guards against, naming the page.
 
-Each test writes a small page into a scratch project with the real conftest.py and runs pytest on it.
+Each test writes a small page into a scratch project with the real course/pytest_pages.py and runs pytest on it.
 """
 
 import json
@@ -8,15 +8,22 @@ import shutil
 import textwrap
 
 import pytest
-from markdown_blocks import ROOT
+
+from course.markdown_blocks import ROOT
 
 FENCE = "```"
 
 
 @pytest.fixture
 def project(pytester):
-    harness = ("conftest.py", "mkdocs.yml", "pyproject.toml", "requirements.txt", "tests/parallel.py")
-    for name in (*harness, "hooks/markdown_blocks.py", "hooks/page_facts.py", "hooks/site_facts.py"):
+    harness = (
+        "course/pytest_pages.py",
+        "mkdocs.yml",
+        "pyproject.toml",
+        "requirements.txt",
+        "course/pytest_parallel.py",
+    )
+    for name in (*harness, "course/markdown_blocks.py", "course/steps/page_facts.py", "course/site_facts.py"):
         target = pytester.path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, target)

@@ -1,4 +1,4 @@
-"""hooks/chapter_notebooks.py: every chapter as a notebook that holds the page's code and runs.
+"""course/chapter_notebooks.py: every chapter as a notebook that holds the page's code and runs.
 
 The converter is called directly (no build), on a small page that uses every construct and on
 every chapter; the notebooks of one language are run from top to bottom with nbclient.
@@ -13,16 +13,17 @@ import textwrap
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import chapter_notebooks
 import nbformat
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
-from markdown_blocks import ROOT, MarkdownError, expand_includes, mkdocs_yml, parse_blocks, read_fences
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from notebook_pages import CHAPTER_NAMES, CHAPTERS, DOCS, LABS, SITE, code_without_comments, notebook_of
-from site_facts import jobs, torch_version
+
+from course import chapter_notebooks
+from course.markdown_blocks import ROOT, MarkdownError, expand_includes, mkdocs_yml, parse_blocks, read_fences
+from course.site_facts import jobs, torch_version
 
 # --------------------------------------------------------------------------------------------------
 # The converter, on a small page that uses every construct.

@@ -1,11 +1,12 @@
-"""hooks/figures.py: figure scripts run once per change of their inputs; failures name the script."""
+"""course/steps/figures.py: figure scripts run once per change of their inputs; failures name the script."""
 
 import textwrap
 from pathlib import Path
 
-import figures
 import pytest
 from mkdocs.exceptions import PluginError
+
+from course.steps import figures
 
 SCRIPT = textwrap.dedent(
     """

@@ -1,7 +1,8 @@
-"""hooks/katex_math.py: LaTeX becomes MathML at build time, by one KaTeX process."""
+"""course/katex_math.py: LaTeX becomes MathML at build time, by one KaTeX process."""
 
 import pytest
-from katex_math import render_math
+
+from course.katex_math import render_math
 
 
 def test_inline_and_display_formulas_become_mathml():
@@ -14,7 +15,7 @@ def test_inline_and_display_formulas_become_mathml():
     assert html.count("<math") == 2
     assert '<div class="math-display"><span class="katex"><math' in html
     assert 'display="block"' in html
-    # \mathbf{x} is the Unicode letter 𝐱 (hooks/math_variants.py): MathML Core ignores mathvariant.
+    # \mathbf{x} is the Unicode letter 𝐱 (course/math_variants.py): MathML Core ignores mathvariant.
     assert "\U0001d431" in html and 'mathvariant="bold"' not in html
 
 

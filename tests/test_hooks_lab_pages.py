@@ -1,15 +1,16 @@
-"""hooks/lab_pages.py and the lab sources: committed without outputs, the same code and anchors in
+"""course/lab_pages.py and the lab sources: committed without outputs, the same code and anchors in
 both languages, and made into light, offline HTML."""
 
 from __future__ import annotations
 
 import re
 
-import lab_pages
 import nbformat
 import pytest
 from mkdocs.exceptions import PluginError
 from notebook_pages import DOCS, LAB_NAMES, LABS, SITE, code_without_comments
+
+from course import lab_pages
 
 
 @pytest.mark.parametrize("path", LABS, ids=lambda p: p.name)

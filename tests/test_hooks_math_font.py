@@ -1,9 +1,10 @@
-"""hooks/math_variants.py and hooks/math_font.py: styled letters and a small math font."""
+"""course/math_variants.py and course/steps/math_font.py: styled letters and a small math font."""
 
 from fontTools.ttLib import TTFont
-from katex_math import render_math
-from math_font import FONT, characters_in, subset_font, with_italics
-from math_variants import apply_variants, styled_char
+
+from course.katex_math import render_math
+from course.math_variants import apply_variants, styled_char
+from course.steps.math_font import FONT, characters_in, subset_font, with_italics
 
 
 def test_styled_letters_use_unicode_math_alphanumerics():

@@ -1,4 +1,4 @@
-"""hooks/notebooks.py: the built site offers each chapter's notebook, and the labs are executed,
+"""course/steps/notebooks.py: the built site offers each chapter's notebook, and the labs are executed,
 light pages (``site``, the session's strict build from tests/conftest.py)."""
 
 from __future__ import annotations
@@ -7,8 +7,6 @@ import gzip
 import re
 from types import SimpleNamespace
 
-import chapter_notebooks
-import notebooks
 import pytest
 from notebook_pages import (
     CHAPTER_NAMES,
@@ -21,6 +19,9 @@ from notebook_pages import (
     notebook_of,
     page_dir,
 )
+
+from course import chapter_notebooks
+from course.steps import notebooks
 
 
 def test_each_language_keeps_its_labs_in_a_cache_folder_of_its_own(tmp_path):

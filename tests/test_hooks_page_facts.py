@@ -1,4 +1,4 @@
-"""hooks/page_facts.py: the pages write the torch pin as @@torch_version@@, and the build fills it in.
+"""course/steps/page_facts.py: the pages write the torch pin as @@torch_version@@, and the build fills it in.
 
 The version is typed in requirements.txt alone: no page types it, in any of the forms a page would
 use (``torch 2.13.0``, ``torch==2.13.0``, ``2.13.0+cpu``, ``torch-2.13.0+cpu``, or ``2.13`` for the
@@ -14,14 +14,16 @@ import re
 import textwrap
 from pathlib import Path
 
-import page_facts
 import pytest
-from markdown_blocks import ROOT, MarkdownError, mkdocs_yml, parse_blocks
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
-from page_facts import MARKER, MarkerError, as_written, fill_in
-from site_facts import torch_version
+
+from course.markdown_blocks import ROOT, MarkdownError, mkdocs_yml, parse_blocks
+from course.plugin import STEPS
+from course.site_facts import torch_version
+from course.steps import page_facts
+from course.steps.page_facts import MARKER, MarkerError, as_written, fill_in
 
 PIN = torch_version()
 PAGES = sorted(ROOT.glob("docs/**/*.md"))
@@ -88,9 +90,9 @@ def test_every_page_s_markers_are_known():
         assert "@@" not in fill_in(path.read_text(encoding="utf-8"), path), path
 
 
-def test_the_hook_runs_right_after_site_facts_before_any_hook_reads_a_page():
-    hooks = mkdocs_yml()["hooks"]
-    assert hooks[:2] == ["hooks/site_facts.py", "hooks/page_facts.py"]
+def test_the_step_runs_right_after_site_config_before_any_step_reads_a_page():
+    assert [step.__name__ for step in STEPS[:2]] == ["course.steps.site_config", "course.steps.page_facts"]
+    assert list(mkdocs_yml()["plugins"])[-1] == "course", "the plugin runs after search and mkdocs-jupyter"
 
 
 # --- fill_in and as_written ------------------------------------------------------------------------
@@ -200,7 +202,9 @@ print("@@torch_version@@")
 def build_site(tmp_path: Path, page: str) -> Path:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text(textwrap.dedent(page), encoding="utf-8")
-    (tmp_path / "mkdocs.yml").write_text(SITE.format(hook=ROOT / "hooks" / "page_facts.py"), encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text(
+        SITE.format(hook=ROOT / "course" / "steps" / "page_facts.py"), encoding="utf-8"
+    )
     build(load_config(str(tmp_path / "mkdocs.yml")))
     return tmp_path / "site" / "index.html"
 

@@ -1,12 +1,13 @@
-"""hooks/rebuild_cache.py: a rebuild reuses the search entries of unchanged pages, and only theirs."""
+"""course/steps/rebuild_cache.py: a rebuild reuses the search entries of unchanged pages, and only theirs."""
 
 import inspect
 from types import SimpleNamespace
 
 import jinja2
-import rebuild_cache
 from material.plugins.search.plugin import SearchIndex
 from mkdocs.structure.toc import get_toc
+
+from course.steps import rebuild_cache
 
 SEARCH_CONFIG = {"lang": ["zh", "en"], "separator": r"[\s\-]+", "pipeline": ["stemmer"], "fields": {}}
 

@@ -1,12 +1,13 @@
-"""hooks/render_math.py: every page's formulas are rendered, a bad one fails naming the page, and
+"""course/steps/render_math.py: every page's formulas are rendered, a bad one fails naming the page, and
 KaTeX stops when the build ends."""
 
 from types import SimpleNamespace
 
-import katex_math
 import pytest
-import render_math
 from mkdocs.exceptions import PluginError
+
+from course import katex_math
+from course.steps import render_math
 
 
 def page(path: str) -> SimpleNamespace:

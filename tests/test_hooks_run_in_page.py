@@ -1,4 +1,4 @@
-"""hooks/run_in_page.py: which blocks run in the page, how the HTML marks them, what the build publishes."""
+"""course/steps/run_in_page.py: which blocks run in the page, how the HTML marks them, what the build publishes."""
 
 import inspect
 import textwrap
@@ -6,10 +6,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import run_in_page
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+
+from course.steps import run_in_page
 
 ROOT = Path(__file__).resolve().parents[1]
 

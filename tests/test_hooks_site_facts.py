@@ -12,23 +12,24 @@ from pathlib import Path
 
 import pytest
 import yaml
-from markdown_blocks import ROOT, mkdocs_yml
 from mkdocs.config import load_config
 from mkdocs.exceptions import PluginError
-from site_facts import (
+
+from course.markdown_blocks import ROOT, mkdocs_yml
+from course.site_facts import (
     LOCALES,
     check_language,
     config_file,
     css_variables,
     labelled_palette,
     language_roots,
-    on_config,
     script_json,
     site_languages,
     strings,
     torch_version,
     translated_nav,
 )
+from course.steps.site_config import on_config
 
 ALTERNATE = mkdocs_yml()["extra"]["alternate"]
 LANGUAGES = language_roots(ALTERNATE)
@@ -164,7 +165,7 @@ def files_that_state_versions() -> list[Path]:
             ROOT / "README.md",
             ROOT / "CONTRIBUTING.md",
             *ROOT.glob("mkdocs*.yml"),
-            *ROOT.glob("hooks/*.py"),
+            *ROOT.glob("course/**/*.py"),
         ]
     )
 
@@ -183,7 +184,7 @@ def test_another_version_on_a_page_is_found():
 
 
 def test_the_footer_takes_the_version_from_the_pin():
-    # hooks/site_facts.py fills in {torch_version}; a version typed into a footer would go stale.
+    # course/site_facts.py fills in {torch_version}; a version typed into a footer would go stale.
     footers = [mkdocs_yml()["copyright"]] + [
         yaml.safe_load(config_file(language).read_text(encoding="utf-8"))["copyright"]
         for language in LANGUAGES

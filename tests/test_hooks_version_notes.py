@@ -9,10 +9,11 @@ import copy
 import re
 
 import pytest
-from markdown_blocks import ROOT, code_digest, parse_blocks
-from page_facts import fill_in
-from site_facts import site_languages, strings, torch_version
-from version_notes import MARKER, chapter, differences, digests_of, load, note_under_blocks, summary
+
+from course.markdown_blocks import ROOT, code_digest, parse_blocks
+from course.site_facts import site_languages, strings, torch_version
+from course.steps.page_facts import fill_in
+from course.steps.version_notes import MARKER, chapter, differences, digests_of, load, note_under_blocks, summary
 
 LANGUAGES = site_languages()
 WORDS = {language: strings(language)["versions"] for language in LANGUAGES}  # overrides/locales/<lang>.yml
@@ -114,7 +115,7 @@ def test_a_block_edited_since_the_record_gets_no_note(data):
 
 
 def test_a_record_is_matched_to_the_code_the_page_writes_not_to_the_filled_in_markdown(tmp_path):
-    # The hook gets the page with @@torch_version@@ filled in (hooks/page_facts.py runs first); the
+    # The hook gets the page with @@torch_version@@ filled in (course/steps/page_facts.py runs first); the
     # record names the code with the marker, as the page file writes it.
     path = tmp_path / "pinned.md"
     path.write_text('```python\nprint("@@torch_version@@")\n```\n', encoding="utf-8")

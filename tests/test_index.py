@@ -63,7 +63,9 @@ def test_the_home_page_counts_the_course_pages_as_the_nav_does(lang):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_course_path_says_its_pages_are_enough_and_counts_them_as_the_nav_does(lang):
     text = section(lang, "course-path")
-    pattern = r"读完学习路线的(\S)页就够了" if lang == "zh" else r"The (\w+) pages of the\s+course path are all you need"
+    pattern = (
+        r"读完学习路线的(\S)页就够了" if lang == "zh" else r"The (\w+) pages of the\s+course path are all you need"
+    )
     (word,) = re.findall(pattern, text)
     assert list(NUMBER_WORDS[lang]).index(word) + 1 == len(COURSE)
 
@@ -84,8 +86,10 @@ def test_the_exercises_the_home_page_excepts_are_the_ones_whose_read_first_names
             deeper_first[number] = pages & set(DEEPER)
     assert deeper_first == {8: {"forward-mode.md"}, 9: {"forward-mode.md"}}
     text = section(lang, "course-path")
-    said = r"练习 8 和 9 要先读\[[^\]]+\]\(forward-mode\.md\)" if lang == "zh" else (
-        r"Exercises 8 and 9 there ask you to read parts of\s+\[[^\]]+\]\(forward-mode\.md\) first"
+    said = (
+        r"练习 8 和 9 要先读\[[^\]]+\]\(forward-mode\.md\)"
+        if lang == "zh"
+        else (r"Exercises 8 and 9 there ask you to read parts of\s+\[[^\]]+\]\(forward-mode\.md\) first")
     )
     assert re.search(said, text)
 
@@ -130,7 +134,7 @@ def test_the_labs_listed_are_the_labs_of_the_nav(lang):
 
 def shown_outputs():
     """(page, output) for every output shown under a Python block, both languages."""
-    from markdown_blocks import parse_blocks
+    from course.markdown_blocks import parse_blocks
 
     for lang in ("zh", "en"):
         for page in sorted((ROOT / "docs" / lang).rglob("*.md")):
@@ -140,7 +144,7 @@ def shown_outputs():
 
 
 def test_errors_and_warnings_are_shown_as_type_and_message_without_traceback_file_or_line():
-    # What the home page's "What you can trust" says of every shown output (conftest.py's run_block).
+    # What the home page's "What you can trust" says of every shown output (course/pytest_pages.py's run_block).
     kinds = set()
     for page, body in shown_outputs():
         assert "Traceback (most recent call last)" not in body, page

@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from markdown_blocks import ROOT, read_fences
-from site_facts import site_languages
+from course.markdown_blocks import ROOT, read_fences
+from course.site_facts import site_languages
 
 DOCS = ROOT / "docs"
 LANGUAGES = site_languages()  # mkdocs.yml's extra.alternate

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from markdown_blocks import ROOT
+from course.markdown_blocks import ROOT
 
 
 def ruff(*arguments: str) -> subprocess.CompletedProcess:

@@ -14,7 +14,8 @@ import warnings
 import pytest
 import torch
 import torch.nn.functional as F
-from markdown_blocks import ROOT, parse_blocks
+
+from course.markdown_blocks import ROOT, parse_blocks
 
 PAGES = {lang: ROOT / "docs" / lang / "nan-gradients.md" for lang in ("zh", "en")}
 INF, NAN = math.inf, math.nan

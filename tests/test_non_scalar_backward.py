@@ -236,10 +236,6 @@ def test_a_constant_input_gets_no_gradient_from_backward_v():
 
 
 def test_the_figure_shows_what_backward_leaves_in_x_grad():
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snippets" / "non_scalar"))
     from fig_jacobian import numbers
 
     J, weighted, grads = numbers()
@@ -300,10 +296,6 @@ def test_batched_seeds_give_every_row_of_j_in_one_call(monkeypatch):
 
 
 def test_the_figure_labels_use_the_colon_of_their_language():
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snippets" / "non_scalar"))
     from fig_jacobian import WORDS
 
     assert WORDS["zh"]["diagonal"].endswith("：") and ":" not in WORDS["zh"]["diagonal"]

@@ -1,4 +1,4 @@
-"""tests/parallel.py: under `pytest -n 2 --dist loadfile`, the browser tests share one process. The
+"""course/pytest_parallel.py: under `pytest -n 2 --dist loadfile`, the browser tests share one process. The
 test runs pytest-xdist on a scratch project whose tests write down where they ran."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import shutil
 import textwrap
 
 import pytest
-from markdown_blocks import ROOT
+
+from course.markdown_blocks import ROOT
 
 # Each test of the scratch project appends {"test", "worker", "start", "end"} to ran.jsonl.
 CONFTEST = textwrap.dedent(
@@ -33,7 +34,7 @@ CONFTEST = textwrap.dedent(
 
 @pytest.fixture
 def project(pytester):
-    shutil.copy(ROOT / "tests" / "parallel.py", pytester.path / "parallel.py")
+    shutil.copy(ROOT / "course" / "pytest_parallel.py", pytester.path / "parallel.py")
     (pytester.path / "conftest.py").write_text(CONFTEST, encoding="utf-8")
     (pytester.path / "tests" / "browser").mkdir(parents=True)
     return pytester

@@ -3,7 +3,7 @@
 Read: the comments and docstrings of Python files (not their code, where tests write paths of the
 scratch projects they make), every JavaScript, CSS, template and workflow file, the Makefile, and
 the guides at the top (README, CONTRIBUTING, BENCH). A path is anything that starts with one of the
-repository's folders, as `hooks/stepper.py` or `tests/test_<page>.py`: a placeholder `<...>` or `*`
+repository's folders, as `course/steps/stepper.py` or `tests/test_<page>.py`: a placeholder `<...>` or `*`
 stands for any name, and then at least one file must match. The pages in docs/ are left to the
 strict build, which checks their links.
 """
@@ -16,9 +16,10 @@ import subprocess
 import tokenize
 
 import pytest
-from markdown_blocks import ROOT
 
-FOLDERS = ("docs", "snippets", "hooks", "tests", "scripts", "overrides", "versions", ".github", ".ci")
+from course.markdown_blocks import ROOT
+
+FOLDERS = ("docs", "snippets", "course", "tests", "scripts", "overrides", "versions", ".github", ".ci")
 PATH = re.compile(r"(?<![\w./-])((?:%s)/[\w./*<>-]*[\w*>])" % "|".join(re.escape(f) for f in FOLDERS))
 GUIDES = ("README.md", "CONTRIBUTING.md", "BENCH.md", "Makefile")
 TEXT = (".js", ".cjs", ".css", ".html", ".yml", ".yaml", ".toml", ".sh")
@@ -78,7 +79,7 @@ def test_every_path_a_file_names_exists(name):
 def test_a_stale_path_in_a_docstring_is_found_and_one_in_code_is_not():
     found = [
         m.group(1)
-        for _, text in python_prose('"""See hooks/nowhere.py."""\nx = "hooks/scratch.py"\n')
+        for _, text in python_prose('"""See course/nowhere.py."""\nx = "course/scratch.py"\n')
         for m in PATH.finditer(text)
     ]
-    assert found == ["hooks/nowhere.py"] and not exists(found[0]) and exists("tests/test_<what>.py")
+    assert found == ["course/nowhere.py"] and not exists(found[0]) and exists("tests/test_<what>.py")

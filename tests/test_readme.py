@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from markdown_blocks import ROOT
+from course.markdown_blocks import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -13,19 +13,20 @@ import venv as venv_builder
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import chapter_notebooks
 import pytest
 import torch
 import yaml
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
-from markdown_blocks import ROOT, expand_includes, parse_blocks
 from nbclient import NotebookClient
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
-from page_facts import MARKER, fill_in
-from site_facts import jobs
+
+from course import chapter_notebooks
+from course.markdown_blocks import ROOT, expand_includes, parse_blocks
+from course.site_facts import jobs
+from course.steps.page_facts import MARKER, fill_in
 
 DOCS = ROOT / "docs"
 PAGES = [DOCS / "zh" / "run-yourself.md", DOCS / "en" / "run-yourself.md"]
@@ -55,7 +56,7 @@ def chapters_whose_code(pattern: str) -> set[str]:
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_every_torch_version_the_commands_install_is_the_pin(page):
     written = page.read_text(encoding="utf-8")
-    # The page writes the marker, and the build fills in the pin (hooks/page_facts.py).
+    # The page writes the marker, and the build fills in the pin (course/steps/page_facts.py).
     assert set(re.findall(r"torch==(@@\w+@@|[\w.+]+)", written)) == {MARKER}
     text = fill_in(written, page)  # the page as the reader sees it
     pin = pinned_torch()
@@ -185,7 +186,7 @@ def test_every_chapter_that_uses_matplotlib_calls_plt_show():
 
 def images_when_run(name: str, cwd: Path) -> int:
     """How many figures Jupyter shows for the chapter's notebook, in a kernel started as a reader's is:
-    without the tests' MPLBACKEND=Agg (conftest.py), which this spawned process alone drops."""
+    without the tests' MPLBACKEND=Agg (course/pytest_pages.py), which this spawned process alone drops."""
     os.environ.pop("MPLBACKEND", None)
     notebook = chapter_notebooks.chapter_notebook(DOCS / "zh" / f"{name}.md", "zh")
     specs = KernelSpecManager(kernel_dirs=[], ensure_native_kernel=True)

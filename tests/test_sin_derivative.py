@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from markdown_blocks import ROOT, chains_of, expand_includes, parse_blocks
+
+from course.markdown_blocks import ROOT, chains_of, expand_includes, parse_blocks
 
 SNIPPET = ROOT / "snippets" / "sin_plot" / "sin_derivative.py"
 FIGURE_SCRIPT = ROOT / "snippets" / "sin_plot" / "fig_sin_derivative.py"
@@ -34,7 +35,7 @@ print(_json.dumps({"backend": _mpl.get_backend(),
 
 def learner_environment(config_dir: Path) -> dict:
     """The environment of a learner's script on a machine without a display, where nobody chose a backend:
-    the tests' own MPLBACKEND=Agg (set by conftest.py for the page blocks), DISPLAY and WAYLAND_DISPLAY
+    the tests' own MPLBACKEND=Agg (set by course/pytest_pages.py for the page blocks), DISPLAY and WAYLAND_DISPLAY
     removed, and a fresh matplotlib config folder, so no matplotlibrc of this machine picks the backend."""
     env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "DISPLAY", "WAYLAND_DISPLAY")}
     env["MPLCONFIGDIR"] = str(config_dir)
@@ -326,7 +327,7 @@ def test_both_pages_show_the_snippet_and_the_figure_it_draws():
 
 
 def test_the_figure_script_draws_both_curves_in_both_themes(tmp_path):
-    from figures import run_script
+    from course.steps.figures import run_script
 
     run_script(FIGURE_SCRIPT, tmp_path / "out")
     svgs = sorted(p.name for p in (tmp_path / "out").iterdir())

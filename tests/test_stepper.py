@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
+from course.steps import run_in_page, stepper
+
 ROOT = Path(__file__).resolve().parent.parent
 FROM_SCRATCH = ROOT / "snippets" / "from_scratch"
-sys.path.insert(0, str(ROOT / "hooks"))
 
-import run_in_page  # noqa: E402
-import stepper  # noqa: E402
 
 ENGINE = (FROM_SCRATCH / "engine.py").read_text(encoding="utf-8")
 

@@ -6,8 +6,8 @@ import copy
 import importlib.util
 import json
 
-from markdown_blocks import ROOT
-from site_facts import torch_version
+from course.markdown_blocks import ROOT
+from course.site_facts import torch_version
 
 spec = importlib.util.spec_from_file_location("torch_versions", ROOT / "scripts" / "torch_versions.py")
 torch_versions = importlib.util.module_from_spec(spec)

@@ -6,8 +6,9 @@ import tokenize
 from pathlib import Path
 
 import pytest
-from markdown_blocks import ROOT, mkdocs_yml, parse_blocks, read_fences
-from site_facts import language_roots
+
+from course.markdown_blocks import ROOT, mkdocs_yml, parse_blocks, read_fences
+from course.site_facts import language_roots
 
 DOCS = ROOT / "docs"
 LANGUAGES = tuple(language_roots(mkdocs_yml()["extra"]["alternate"]))  # ("zh", "en"): docs/zh/, docs/en/

@@ -1,6 +1,6 @@
 """Sentences of docs/<lang>/versions.md against what versions/torch-versions.json records.
 
-The page's tables come from the record (hooks/version_notes.py); its prose is written by hand, so
+The page's tables come from the record (course/steps/version_notes.py); its prose is written by hand, so
 each sentence that says what a release prints is tried here against the record. A test that needs a
 block's code fails when the block changed after the record was made (the record no longer speaks for
 the page: run `make versions` again); a test also fails when the record says something else than the sentence: then the sentence, on both
@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from markdown_blocks import ROOT, code_digest, expand_includes, parse_blocks
+
+from course.markdown_blocks import ROOT, code_digest, expand_includes, parse_blocks
 
 DATA = json.loads((ROOT / "versions" / "torch-versions.json").read_text(encoding="utf-8"))["versions"]
 NEWER, OLD, D2L = "2.14.1", "2.0.1", "1.12.0"

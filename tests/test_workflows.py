@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import yaml
-from markdown_blocks import ROOT
+
+from course.markdown_blocks import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 

@@ -1,6 +1,6 @@
 // The autograd playground (docs/<lang>/playground.md), loaded by run-in-page.js when the page has
 // a #playground. The page's first block is the engine (engine.py, included by the build), the others
-// are the starting examples (hooks/run_in_page.py marks them data-run="engine" / "example"). A run
+// are the starting examples (course/steps/run_in_page.py marks them data-run="engine" / "example"). A run
 // is the engine block, then the reader's code, in fresh globals; the worker then describes the graph
 // of `out` from the engine's own nodes (_parents, _local_grads), drawn here as SVG, with a list of
 // the same nodes and edges for screen readers.

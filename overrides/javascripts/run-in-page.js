@@ -1,4 +1,4 @@
-// Run it in the page: a Run button under each block that needs only Python (hooks/run_in_page.py
+// Run it in the page: a Run button under each block that needs only Python (course/steps/run_in_page.py
 // marks them data-run="page"), the code editable, its output shown below it. Loaded only on pages
 // whose front matter has run_in_page (overrides/main.html); on the playground page it loads
 // playground.js too. Material's instant navigation runs this script again on each such page: the
@@ -7,7 +7,7 @@
 // The Python runs in run-worker.js, a Web Worker started at the first Run (nothing of the runtime
 // is fetched before); Stop, or the time limit, ends it with terminate() and the next Run starts a
 // fresh one. Running a block runs the runnable blocks of its chain up to it, in fresh globals, as
-// the tests do (conftest.py); only the clicked block's output is shown.
+// the tests do (course/pytest_pages.py); only the clicked block's output is shown.
 (() => {
   const here = document.currentScript.src;
   // The words of the page's language (overrides/main.html writes them; overrides/locales/<lang>.yml).

@@ -2,7 +2,7 @@
 // the page: the page ends it with worker.terminate() (Stop, or the time limit).
 //
 // MicroPython's WebAssembly port, copied from the pinned npm package into the site's runtime/ by
-// hooks/run_in_page.py; it finds micropython.wasm beside itself. Nothing here is fetched before the
+// course/steps/run_in_page.py; it finds micropython.wasm beside itself. Nothing here is fetched before the
 // reader's first Run.
 //
 // A job: {codes: [...]} runs the blocks one after another in fresh globals (a block's chain, up to

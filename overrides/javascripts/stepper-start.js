@@ -1,5 +1,5 @@
 // Starts the stepper (stepper.js) when the reader asks for it: the only part of it loaded with the
-// page, on pages that have one (overrides/main.html). A course page's stepper (hooks/stepper.py)
+// page, on pages that have one (overrides/main.html). A course page's stepper (course/steps/stepper.py)
 // carries the chapter's example; the Start button loads the engine (runtime/engine.py), run-in-page.js
 // (the worker) and stepper.js with its style, then runs the engine and the example in the worker and
 // opens the stepper in the place kept for it. The playground

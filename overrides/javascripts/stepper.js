@@ -1,6 +1,6 @@
 // The stepper: a graph's forward pass, then its backward pass, one step at a time (issue #27).
 // Loaded by stepper-start.js when the reader starts it, on the playground (the graph of the reader's
-// run) and on the course pages that have one (hooks/stepper.py: the chapter's example).
+// run) and on the course pages that have one (course/steps/stepper.py: the chapter's example).
 //
 // Every number comes from the engine, run in the worker (run-worker.js): the nodes in topological
 // order (the order of the forward steps: each node after its inputs) with their values, and the

@@ -7,12 +7,7 @@ The arrows point from x to f, the order of computation, unlike the flow figures 
 which draw the gradient flowing back; the title says so.
 """
 
-import sys
-from pathlib import Path
-
 import torch
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chain_rule import intermediates
 from figure_style import save_figure
 

@@ -1,4 +1,4 @@
-"""The examples the course's pages step through with the engine (hooks/stepper.py shows each one in
+"""The examples the course's pages step through with the engine (course/steps/stepper.py shows each one in
 the stepper of its page, which runs it after engine.py; tests/test_stepper.py runs them in CPython
 and in torch).
 

@@ -1,5 +1,5 @@
 """The built site served on 127.0.0.1, one Chromium for the whole session, and one pass over every
-page (tests/browser/browser_audit.py; each language in a Chromium of its own, side by side) whose
+page (course/browser_audit.py; each language in a Chromium of its own, side by side) whose
 findings the tests of test_browser_pages.py read.
 
 BROWSER_TEST_SITE=<folder> tests an existing build instead of the session's strict build (for work on
@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import browser_audit
 import pytest
-import site_server
 from playwright.sync_api import sync_playwright
+
+from course import browser_audit, site_server
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 """The page checks catch what they guard against: each fault is put on purpose into a copy of a built
-page ("Autograd basics"), and the audit of tests/browser/browser_audit.py must report it.
+page ("Autograd basics"), and the audit of course/browser_audit.py must report it.
 
 Each broken copy sits beside the original (same depth, so its relative links still work), in a copy
 of the site served by its own server. The unbroken original must come out clean.
@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import shutil
 
-import browser_audit
 import pytest
-import site_server
+
+from course import browser_audit, site_server
 
 pytestmark = pytest.mark.build
 

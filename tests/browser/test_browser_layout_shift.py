@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-import browser_audit
 import pytest
+
+from course import browser_audit
 
 pytestmark = pytest.mark.build
 

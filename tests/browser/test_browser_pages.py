@@ -1,6 +1,6 @@
 """Every page of the built site, in both languages, as Chromium shows it to a reader.
 
-The pages are loaded once (the `sweep` fixture of conftest.py); each test reads one kind of finding
+The pages are loaded once (the `sweep` fixture of tests/browser/conftest.py); each test reads one kind of finding
 and names every page that has one. test_browser_faults.py shows each kind caught on a broken page.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_audit import counterpart, language_of
-from site_server import site_url_of
+
+from course.browser_audit import counterpart, language_of
+from course.site_server import site_url_of
 
 pytestmark = pytest.mark.build
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import quote, urljoin, urlsplit
 
-import browser_audit
 import pytest
+
+from course import browser_audit
 
 pytestmark = pytest.mark.build
 

@@ -1,7 +1,7 @@
 """Run it in the page: the reader clicks Run under a block and sees what the page says it prints.
 
-The runnable blocks (hooks/run_in_page.py) run in MicroPython's WebAssembly port, in a Web Worker;
-the outputs shown on the page were checked in CPython against torch (conftest.py). Each block's
+The runnable blocks (course/steps/run_in_page.py) run in MicroPython's WebAssembly port, in a Web Worker;
+the outputs shown on the page were checked in CPython against torch (course/pytest_pages.py). Each block's
 Run must show exactly the checked output, except for the differences listed in RUNTIME_DIFFERENCES,
 each accepted exactly as written there and explained on its page.
 """
@@ -12,9 +12,10 @@ import math
 from pathlib import Path
 from urllib.parse import urljoin
 
-import browser_audit
 import pytest
-import run_in_page
+
+from course import browser_audit
+from course.steps import run_in_page
 
 pytestmark = pytest.mark.build
 
@@ -151,7 +152,7 @@ def test_stop_button_and_time_limit_end_a_runaway_loop(desktop, base_url):
 
 @pytest.mark.parametrize("path", ["en/forward-mode/", "playground/"])
 def test_a_page_after_run_requests_nothing_from_another_host_and_passes_axe(desktop, base_url, path):
-    """The browser audit (tests/browser/browser_audit.py) of a page after Runs: no request to another
+    """The browser audit (course/browser_audit.py) of a page after Runs: no request to another
     host, none failed, no console error, axe-core clean in both colour schemes."""
     page = desktop.new_page()
     recorder = browser_audit.Recorder(page, browser_audit.origin_of(base_url))

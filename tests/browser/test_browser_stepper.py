@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 from urllib.parse import urljoin
 
-import browser_audit
 import pytest
+
+from course import browser_audit
 
 pytestmark = pytest.mark.build
 

@@ -14,11 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from markdown_blocks import ROOT
 from pypdf import PdfReader
+from script_modules import load
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import build_pdf
+from course.markdown_blocks import ROOT
+
+build_pdf = load("build_pdf")
 
 pytestmark = pytest.mark.build
 LANGUAGES = list(build_pdf.language_roots(build_pdf.mkdocs_yml()["extra"]["alternate"]))

@@ -30,7 +30,7 @@ from pathlib import Path
 from jinja2 import FileSystemBytecodeCache
 from material.plugins.search.plugin import SearchIndex
 
-TEMPLATE_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "jinja"
+TEMPLATE_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "jinja"
 
 
 def page_key(page) -> str:

@@ -1,4 +1,4 @@
-// Renders TeX to MathML for hooks/render_math.py, one JSON request per line on stdin,
+// Renders TeX to MathML for course/steps/render_math.py, one JSON request per line on stdin,
 // one JSON answer per line on stdout. A long-lived process, so the build pays
 // Node's start-up once, not once per formula.
 "use strict";

@@ -1,8 +1,8 @@
-"""The HTML mkdocs-jupyter makes of a lab, made light and offline (for hooks/notebooks.py).
+"""The HTML mkdocs-jupyter makes of a lab, made light and offline (for course/steps/notebooks.py).
 
 The HTML inlines ~600 KB of JupyterLab CSS, a clipboard script and MathJax 2 from a URL; we keep the
 cells, give code and outputs the markup of the site's own code blocks, render ``$...$`` to MathML
-with hooks/render_math.py, take heading anchors from ``<a id="..."></a>`` in the heading (ASCII and
+with course/steps/render_math.py, take heading anchors from ``<a id="..."></a>`` in the heading (ASCII and
 the same in both languages, as on every page) and add a few lines of CSS.
 """
 
@@ -12,9 +12,10 @@ import html
 import posixpath
 import re
 
-from chapter_notebooks import COMMENT
-from katex_math import render_formula
 from mkdocs.exceptions import PluginError
+
+from course.chapter_notebooks import COMMENT
+from course.katex_math import render_formula
 
 SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1>\s*", re.DOTALL | re.IGNORECASE)
 CLIPBOARD = re.compile(
@@ -66,7 +67,7 @@ def lab_html(content: str, source: str, page_url: str, site_url: str) -> tuple[s
     for what, pattern in (("code cells", CODE), ("Markdown cells", MARKDOWN_CELL)):
         if not pattern.search(content):
             raise PluginError(
-                f"notebooks: {source}: no {what} in the shape hooks/lab_pages.py expects "
+                f"notebooks: {source}: no {what} in the shape course/lab_pages.py expects "
                 "(did mkdocs-jupyter or nbconvert change their HTML?)"
             )
     content = SCRIPT_OR_STYLE.sub("", content)

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 # What GitHub Pages compresses; images other than SVG and woff2 fonts are compressed already.
-# micropython.wasm (hooks/run_in_page.py) is compressed too: GitHub Pages compresses application/wasm.
+# micropython.wasm (course/steps/run_in_page.py) is compressed too: GitHub Pages compresses application/wasm.
 COMPRESSIBLE = {
     ".html",
     ".css",

@@ -2,11 +2,11 @@
 
 Chapters. A page with ```python blocks becomes ``<name>.<lang>.ipynb`` beside the built page
 (``site/basics/basics.zh.ipynb``, ``site/en/basics/basics.en.ipynb``), converted by
-hooks/chapter_notebooks.py; ``page.meta["notebook"]`` tells overrides/partials/actions.html to show
+course/chapter_notebooks.py; ``page.meta["notebook"]`` tells overrides/partials/actions.html to show
 the download button (and, for a lab, the Colab button).
 
 Labs. docs/<lang>/labs/*.ipynb are pages of mkdocs-jupyter (executed, cached under .cache/), made
-light and offline by hooks/lab_pages.py. Their cache gets a folder per language and per version of
+light and offline by course/lab_pages.py. Their cache gets a folder per language and per version of
 requirements.txt: mkdocs-jupyter keys an entry by the notebook alone and, after a build, deletes
 every entry that build did not use, so two languages sharing a folder would delete each other's.
 """
@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from chapter_notebooks import Site, branch_from_edit_uri, chapter_notebook, colab_url, has_python, notebook_text
-from lab_pages import lab_html
-from markdown_blocks import ROOT
 from mkdocs.structure.toc import get_toc
+
+from course.chapter_notebooks import Site, branch_from_edit_uri, chapter_notebook, colab_url, has_python, notebook_text
+from course.lab_pages import lab_html
+from course.markdown_blocks import ROOT
 
 
 def _requirements_hash() -> str:

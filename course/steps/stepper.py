@@ -24,9 +24,10 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
-from site_facts import strings
 
-ROOT = Path(__file__).resolve().parent.parent
+from course.site_facts import strings
+
+ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "snippets" / "from_scratch" / "engine.py"
 EXAMPLES = ROOT / "snippets" / "from_scratch" / "stepper_examples.py"
 PUBLISHED_ENGINE = "runtime/engine.py"  # stepper-start.js: new URL("../runtime/engine.py", its own src)
@@ -45,7 +46,7 @@ def region(text: str, name: str) -> str:
 
 
 def on_files(files, config):
-    # The engine once per language, beside the runtime (hooks/run_in_page.py): the Start button
+    # The engine once per language, beside the runtime (course/steps/run_in_page.py): the Start button
     # fetches it. Not inlined in the page: Material's instant navigation re-creates a page's
     # <script> elements without their type, so an inert <script type="text/plain"> would run as JS.
     files.append(File.generated(config, PUBLISHED_ENGINE, abs_src_path=str(ENGINE)))

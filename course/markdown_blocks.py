@@ -1,7 +1,7 @@
 """Read the Python blocks of a Markdown page, with the markers that tell the tests what to expect.
 
-The parser of the test harness (conftest.py). It lives in hooks/ because the build needs it too:
-hooks/chapter_notebooks.py makes each chapter's notebook from exactly these blocks, so a notebook
+The parser of the test harness (course/pytest_pages.py). It lives in course/ because the build needs it too:
+course/chapter_notebooks.py makes each chapter's notebook from exactly these blocks, so a notebook
 holds the code the tests ran.
 
 The markers are pytest-codeblocks', plus one of ours (CONTRIBUTING.md, "Code blocks", says what is
@@ -14,7 +14,7 @@ borrowed and what differs; tests/test_codeblocks_reference.py compares this pars
                                                its expected output ends with "RuntimeError: <message>"
 
 A block's ``code`` and ``expected`` are what the page writes; ``program`` and ``output`` are what the
-built page shows, with the site's facts filled in (``@@torch_version@@``: hooks/page_facts.py).
+built page shows, with the site's facts filled in (``@@torch_version@@``: course/steps/page_facts.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from page_facts import MarkerError, fill_in
+from course.steps.page_facts import MarkerError, fill_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +50,7 @@ def as_shown(printed: str) -> str:
 
 def code_digest(code: str) -> str:
     """Names a block's code as the page writes it (markers left as they are, includes expanded):
-    `make versions` records it with each block, and hooks/version_notes.py shows a record only for
+    `make versions` records it with each block, and course/steps/version_notes.py shows a record only for
     the code it was made with."""
     return hashlib.sha256(expand_includes(code).encode("utf-8")).hexdigest()[:12]
 

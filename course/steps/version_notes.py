@@ -23,9 +23,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from markdown_blocks import ROOT, code_digest, parse_blocks
 from mkdocs.exceptions import PluginError
-from site_facts import strings, torch_version
+
+from course.markdown_blocks import ROOT, code_digest, parse_blocks
+from course.site_facts import strings, torch_version
 
 DATA = ROOT / "versions" / "torch-versions.json"
 PAGE = "versions.md"

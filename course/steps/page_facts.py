@@ -7,9 +7,9 @@
 A marker is filled in everywhere in a page, prose, front matter, code blocks and their outputs alike,
 before the Markdown is rendered (``on_page_markdown``; listed right after site_facts.py in mkdocs.yml,
 so every later hook sees the filled-in page). The tests run a block and compare its output with the
-markers filled in the same way (``Block.program`` and ``Block.output`` in hooks/markdown_blocks.py);
+markers filled in the same way (``Block.program`` and ``Block.output`` in course/markdown_blocks.py);
 ``pytest --update-outputs`` writes the marker back where the pin appears in what a block prints
-(``as_written``). A chapter's notebook is made from the filled-in page (hooks/chapter_notebooks.py).
+(``as_written``). A chapter's notebook is made from the filled-in page (course/chapter_notebooks.py).
 The versions record's digest of a block (markdown_blocks.code_digest) is of its code as the page
 writes it, markers and all: moving the pin changes no digest.
 
@@ -24,7 +24,8 @@ import re
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
-from site_facts import ROOT, torch_version
+
+from course.site_facts import ROOT, torch_version
 
 MARKER = "@@torch_version@@"
 FILLED = re.compile(r"@@torch_version(?::(?P<data>[^@\s]+))?@@")

@@ -30,12 +30,13 @@ import re
 import tokenize
 from pathlib import Path
 
-from markdown_blocks import MarkdownError, chains_of, parse_blocks
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
-from site_facts import strings
 
-ROOT = Path(__file__).resolve().parent.parent
+from course.markdown_blocks import MarkdownError, chains_of, parse_blocks
+from course.site_facts import strings
+
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
 RUNTIME_FILES = ("micropython.mjs", "micropython.wasm")
 PUBLISHED = "runtime"  # where the worker finds them: runtime/micropython.mjs

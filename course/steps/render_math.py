@@ -1,11 +1,11 @@
-"""Every page's formulas as MathML, rendered by KaTeX during the build (hooks/katex_math.py).
+"""Every page's formulas as MathML, rendered by KaTeX during the build (course/katex_math.py).
 
 A formula KaTeX cannot parse fails the build with the page's file name and the formula.
 """
 
 from __future__ import annotations
 
-import katex_math
+from course import katex_math
 
 
 def on_page_content(html: str, page, config, files) -> str:

@@ -6,7 +6,7 @@ plugin's parser reads every page as this one does. Each chain of blocks gets fre
 torch's global switches are reset after it (``fresh_state``).
 
 The code runs, and its output is compared, with the site's facts filled in as the built page shows
-them (``@@torch_version@@``: hooks/page_facts.py). ``pytest --update-outputs`` (``make outputs``)
+them (``@@torch_version@@``: course/steps/page_facts.py). ``pytest --update-outputs`` (``make outputs``)
 rewrites the expected outputs in place, the pinned version written as its marker, and adds one under
 any block that prints without showing it, for review with ``git diff``.
 
@@ -30,10 +30,7 @@ from pathlib import Path
 
 import pytest
 
-# hooks/ holds the Markdown parser shared by these tests and the build; tests/ the test helpers.
-sys.path[:0] = [str(Path(__file__).resolve().parent / "hooks"), str(Path(__file__).resolve().parent / "tests")]
-
-from markdown_blocks import (  # noqa: E402
+from course.markdown_blocks import (
     ROOT,
     Block,
     Chain,
@@ -43,11 +40,11 @@ from markdown_blocks import (  # noqa: E402
     code_digest,
     parse_blocks,
 )
-from page_facts import as_written  # noqa: E402
+from course.steps.page_facts import as_written
 
-# pytester runs the harness on small pages in tests/test_harness.py; parallel shares the tests between
-# the two processes of `make test` (tests/parallel.py).
-pytest_plugins = ["pytester", "parallel"]
+# pytester runs the harness on small pages in tests/test_harness.py; pytest_parallel shares the tests
+# between the two processes of `make test`.
+pytest_plugins = ["pytester", "course.pytest_parallel"]
 
 DOCS = ROOT / "docs"
 # The pages' plotting blocks end with plt.show(), as a learner writes them: run here, they draw into
@@ -173,7 +170,7 @@ class CodeChain(pytest.Item):
         if printed == (expected or ""):
             return
         if self.config.getoption("--update-outputs"):
-            # The pin goes back as its marker: the page states no version (hooks/page_facts.py).
+            # The pin goes back as its marker: the page states no version (course/steps/page_facts.py).
             self.config.stash[UPDATES].append((block, as_written(printed)))
             return
         if expected is None:
@@ -244,7 +241,7 @@ def run_block(block: Block, namespace: dict) -> str:
         else:
             if block.raises is not None:
                 raise BlockFailure(f"{block.where}: expected {block.raises}, but nothing was raised", "nothing raised")
-    # torch's build-specific tails are shown as "…" (hooks/markdown_blocks.py, BUILD_TAIL).
+    # torch's build-specific tails are shown as "…" (course/markdown_blocks.py, BUILD_TAIL).
     return as_shown(printed.getvalue())
 
 

@@ -1,5 +1,5 @@
-"""LaTeX to MathML at build time, so math needs no script and no network (for hooks/render_math.py
-and the labs, hooks/lab_pages.py: both import this module by name, so they share its one process).
+"""LaTeX to MathML at build time, so math needs no script and no network (for course/steps/render_math.py
+and the labs, course/lab_pages.py: both import this module by name, so they share its one process).
 
 pymdownx.arithmatex (generic mode) leaves formulas as ``<span class="arithmatex">\\(...\\)</span>``
 and ``<div class="arithmatex">\\[...\\]</div>``. This hook replaces each one with KaTeX's MathML
@@ -22,8 +22,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from math_variants import apply_variants
 from mkdocs.exceptions import PluginError
+
+from course.math_variants import apply_variants
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDERER = Path(__file__).with_name("katex_mathml.cjs")

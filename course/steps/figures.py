@@ -33,9 +33,10 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
-from site_facts import jobs
 
-ROOT = Path(__file__).resolve().parent.parent
+from course.site_facts import jobs
+
+ROOT = Path(__file__).resolve().parents[2]
 SNIPPETS = ROOT / "snippets"
 CACHE = ROOT / ".cache" / "figures"
 SHARED_INPUTS = [ROOT / "requirements.txt"]

@@ -26,7 +26,6 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 from mkdocs.exceptions import PluginError
@@ -67,31 +66,12 @@ def check_language(language: str, site_url: str, alternate: list[dict]) -> tuple
     return root, site_url[: len(site_url) - len(root)]
 
 
-def on_config(config):
-    extra = config.extra
-    root, site_root = check_language(config.theme["language"], config.site_url or "", extra["alternate"])
-    folders = language_roots(extra["alternate"])
-    extra["language_folders"] = folders
-    extra["language_root"] = root
-    extra["site_root"] = site_root
-    # Material keeps the reader's choices (colour scheme, …) in localStorage under this path: the
-    # site's root for every language, so a choice made on a Chinese page holds on the English one.
-    extra["scope"] = urlsplit(site_root).path
-    up = "../" * root.count("/")
-    for entry in extra["alternate"]:
-        entry["link"] = (up + folders[entry["lang"]]) or "./"
-    extra["torch_version"] = torch_version()
-    config.copyright = (config.copyright or "").replace("{torch_version}", extra["torch_version"])
-    interface_strings(config)
-    return config
-
-
 # --- the languages' files ------------------------------------------------------------------------
 
 
 def site_languages() -> tuple[str, ...]:
     """The site's languages, the default first: mkdocs.yml's extra.alternate."""
-    from markdown_blocks import mkdocs_yml  # not at the top: markdown_blocks imports this module
+    from course.markdown_blocks import mkdocs_yml  # not at the top: markdown_blocks imports this module
 
     return tuple(language_roots(mkdocs_yml()["extra"]["alternate"]))
 

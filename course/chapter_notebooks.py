@@ -1,9 +1,9 @@
-"""A chapter's Markdown page as a Jupyter notebook (for hooks/notebooks.py, and for the tests).
+"""A chapter's Markdown page as a Jupyter notebook (for course/steps/notebooks.py, and for the tests).
 
-The converter is ours, on top of hooks/markdown_blocks.py (the parser the tests run the pages with),
+The converter is ours, on top of course/markdown_blocks.py (the parser the tests run the pages with),
 so a notebook's code cells are exactly the page's tested blocks with their ``--8<--`` includes
 expanded and, like all of the page, the site's facts filled in (``@@torch_version@@``:
-hooks/page_facts.py). nbformat (pinned) only
+course/steps/page_facts.py). nbformat (pinned) only
 builds and serialises the notebook: jupytext's Markdown reader knows neither our markers nor
 admonitions, and would turn every ```text output into a cell. Conversion is a pure function of the
 page and its includes and takes milliseconds, so there is no cache. In a notebook:
@@ -34,14 +34,15 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import nbformat
-from markdown_blocks import MARKER, ROOT, MarkdownError, expand_includes, mkdocs_yml, parse_blocks, read_fences
-from page_facts import MarkerError, fill_in
-from site_facts import language_roots, strings, torch_version
+
+from course.markdown_blocks import MARKER, ROOT, MarkdownError, expand_includes, mkdocs_yml, parse_blocks, read_fences
+from course.site_facts import language_roots, strings, torch_version
+from course.steps.page_facts import MarkerError, fill_in
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 # --------------------------------------------------------------------------------------------------
-# Settings: from the build's validated config (hooks/notebooks.py), or from mkdocs.yml when the
+# Settings: from the build's validated config (course/steps/notebooks.py), or from mkdocs.yml when the
 # converter runs without a build (the tests).
 
 

@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from markdown_blocks import mkdocs_yml
 from playwright.sync_api import sync_playwright
-from site_facts import language_roots
 
-ROOT = Path(__file__).resolve().parents[2]
+from course.markdown_blocks import mkdocs_yml
+from course.site_facts import language_roots
+
+ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 # As specified for this project: headless, no GPU, nothing fetched in the background. The last one
@@ -184,7 +185,7 @@ async () => {
   // Every wait is bounded: a page that never settles is reported by what it shows, not a hang.
   const within = (ms, promise) => Promise.race([promise, new Promise((done) => setTimeout(done, ms))]);
   for (const d of document.querySelectorAll("details")) d.open = true;
-  // Figures load lazily (hooks/figures.py): each one shown is brought into view, as a reader's
+  // Figures load lazily (course/steps/figures.py): each one shown is brought into view, as a reader's
   // scrolling does, and waited for (its load or its failure). First: scrolling moves the header's
   // title, a transition the wait below lets finish.
   const images = [...document.querySelectorAll(".md-content img")];

@@ -1,6 +1,6 @@
 """Ship a math font cut down to the characters the site's formulas use.
 
-Formulas are MathML (hooks/render_math.py). Browsers stretch brackets, radicals and big operators
+Formulas are MathML (course/steps/render_math.py). Browsers stretch brackets, radicals and big operators
 only with an OpenType MATH font; many systems have none (Linux, Android), and STIX Two Math whole
 is ~400 KB. After each build this hook reads the MathML of the built pages, keeps those characters
 (with the italic letters browsers substitute) and writes ``fonts/course-math.woff2`` into the
@@ -16,10 +16,11 @@ import re
 import shutil
 from pathlib import Path
 
-from math_variants import styled_char
 from mkdocs.exceptions import PluginError
 
-ROOT = Path(__file__).resolve().parent.parent
+from course.math_variants import styled_char
+
+ROOT = Path(__file__).resolve().parents[2]
 FONT = ROOT / "node_modules" / "@fontsource" / "stix-two-math" / "files" / "stix-two-math-latin-400-normal.woff2"
 CACHE = ROOT / ".cache" / "math-font"
 TARGET = Path("fonts") / "course-math.woff2"
