@@ -44,6 +44,8 @@ TERMS = {
     "dropout": ("暂退法", [(r"(?<!暂退法（)(?<![A-Za-z_.])[Dd]ropout(?![A-Za-z_])", "dropout")]),
     # activation checkpointing is 检查点, the glossary's one term
     "activation checkpointing": ("检查点", [(r"激活检查点", "激活检查点")]),
+    # backward() accumulates into .grad: 累加, the glossary's term; 累积和 (a cumulative sum, cumsum) is spared
+    "accumulate": ("累加", [(r"累积(?!和)", "累积")]),
 }
 
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -158,6 +160,9 @@ def test_the_glossary_names_every_chosen_term():
         ("`torch.nn.functional.dropout` 与 `nn.Dropout`", []),
         ("PyTorch 的激活检查点", ["激活检查点"]),
         ("PyTorch 的检查点", []),
+        ("跨小批量累积梯度", ["累积"]),
+        ("跨小批量累加梯度", []),
+        ("练习 2 用累积和演示", []),
     ],
 )
 def test_the_rules_catch_the_variants_and_spare_the_chosen_terms(prose, expected):
