@@ -46,6 +46,9 @@ TERMS = {
     "activation checkpointing": ("检查点", [(r"激活检查点", "激活检查点")]),
     # backward() accumulates into .grad: 累加, the glossary's term; 累积和 (a cumulative sum, cumsum) is spared
     "accumulate": ("累加", [(r"累积(?!和)", "累积")]),
+    # a tensor's version counter is 版本计数器; 版本号 stays for a release's number, on a line that names
+    # the package (run-yourself: "CUDA 版本号", "torch 2.14 的版本号", "安装时，完整的版本号")
+    "version counter": ("版本计数器", [(r"^(?!.*(?:CUDA|PyPI|pip|安装|构建|torch \d)).*版本号", "版本号")]),
 }
 
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -160,6 +163,11 @@ def test_the_glossary_names_every_chosen_term():
         ("`torch.nn.functional.dropout` 与 `nn.Dropout`", []),
         ("PyTorch 的激活检查点", ["激活检查点"]),
         ("PyTorch 的检查点", []),
+        ("分离出的张量与原张量共用一个版本号", ["版本号"]),
+        ("对其中任何一个做原地的 torch 运算，版本号都会加一", ["版本号"]),
+        ("共用一个版本计数器", []),
+        ("从 PyPI 装的 torch 2.14 的版本号末尾是 `+cu130`", []),
+        ("后面加上 `+cu` 和 CUDA 版本号", []),
         ("跨小批量累积梯度", ["累积"]),
         ("跨小批量累加梯度", []),
         ("练习 2 用累积和演示", []),
