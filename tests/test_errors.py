@@ -453,6 +453,22 @@ def test_error_entries_quote_their_message_right_under_the_heading(lang):
 
 
 @pytest.mark.parametrize("lang", PAGES)
+def test_every_error_heading_is_the_start_of_the_first_message_quoted_under_it(lang):
+    """The intro says every message in a heading is printed by code: each error entry's heading (less a
+    trailing " ...") starts the first `> Type: message` of its entry, which the tests above compare with
+    what torch raises and with what a block of the entry prints. The silent entries' headings quote nothing."""
+    quoted = quoted_messages(PAGES[lang])
+    headings = {}
+    for line in PAGES[lang].read_text(encoding="utf-8").splitlines():
+        if (m := HEADING.match(line)) and m.group(1) == "##":
+            headings[m.group("anchor")] = line[3 : line.rindex(" { #")].removesuffix(" ...")
+    for anchor in TRIGGERS:
+        message = quoted[anchor][0].split(": ", 1)[1]
+        assert message.startswith(headings[anchor]), f"{lang}: #{anchor}: {headings[anchor]!r}"
+        assert TRIGGERS[anchor][0]().split(": ", 1)[1].startswith(headings[anchor])
+
+
+@pytest.mark.parametrize("lang", PAGES)
 def test_summary_links_the_chapters(lang):
     summary = PAGES[lang].read_text(encoding="utf-8").split("{ #summary }", 1)[1]
     for chapter in CHAPTERS:
