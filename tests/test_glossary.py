@@ -4,8 +4,10 @@
 import inspect
 import math
 import re
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -69,6 +71,57 @@ def test_version_counter_goes_up_by_one_per_in_place_change():
     x.add_(1)
     x += 1
     assert x._version == before + 2
+
+
+@pytest.mark.parametrize("mode", [torch.enable_grad, torch.no_grad, torch.inference_mode])
+def test_x_index_plus_equals_counts_two_an_addition_on_the_view_and_a_copy_back(mode):
+    w = torch.ones(3, requires_grad=True)
+    for x in (torch.zeros(3), w * 1):  # a constant and a non-leaf of a graph
+        with mode():
+            x[0] += 1
+        assert x._version == 2, (mode, x)
+    x = torch.zeros(3)
+    view = x[0]
+    view += 1
+    assert x._version == 1  # the addition on the view
+    x[0] = view
+    assert x._version == 2  # the copy back
+
+
+def test_torch_tensor_and_new_tensor_copy_the_values_out_of_the_graph_and_torch_stack_keeps_it():
+    a, b = torch.tensor(2.0, requires_grad=True), torch.tensor(3.0, requires_grad=True)
+    x = torch.ones(3, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch 2.13 warns about some of these, not all releases do
+        copies = [torch.tensor([a, b]), torch.tensor(x), x.new_tensor(x), x.new_tensor([a, b])]
+    assert not any(c.requires_grad or c.grad_fn is not None for c in copies)
+    stacked = torch.stack([a, b])
+    assert stacked.requires_grad and type(stacked.grad_fn).__name__ == "StackBackward0"
+    stacked.sum().backward()
+    assert (a.grad.item(), b.grad.item()) == (1.0, 1.0)
+
+
+def test_a_write_through_the_numpy_array_a_tensor_was_made_from_is_not_counted_and_the_gradient_is_silently_wrong():
+    array = np.ones(3, dtype=np.float32)
+    x = torch.from_numpy(array).requires_grad_()
+    y = (x * x).sum()  # MulBackward0 saves x, which is array's memory
+    array[:] = 5
+    assert x._version == 0
+    y.backward()  # no error
+    assert x.grad.tolist() == [10.0, 10.0, 10.0]  # 2 * 5, not the 2 * 1 of the forward pass
+
+
+def test_the_english_pages_call_the_version_counter_by_the_glossary_s_term():
+    # "version number" would be a second English name for it; run-yourself.md speaks of torch's and
+    # CUDA's version numbers, another concept.
+    found = [
+        f"{path.name}:{number}"
+        for path in sorted((DOCS / "en").glob("*.md"))
+        if path.name != "run-yourself.md"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\bversion numbers?\b", line)
+    ]
+    assert found == []
 
 
 # Importing forward_ad makes torch itself call the deprecated torch.jit.script.
@@ -402,6 +455,14 @@ def test_the_ulp_is_the_gap_away_from_zero_and_at_a_power_of_two_above_the_small
         assert abs(away.item()) == 2.0 ** (e - 23)
         halved = abs(value) == 2.0**e and abs(value) > smallest_normal  # below it, the subnormals: same spacing
         assert abs(towards.item()) == 2.0 ** (e - 23) / (2 if halved else 1)
+
+
+def test_the_ulp_of_the_largest_finite_float32_is_the_gap_towards_zero_for_the_next_number_is_inf():
+    largest = torch.tensor(torch.finfo(torch.float32).max)
+    e = math.floor(math.log2(largest.item()))
+    assert e == 127 and largest.item() != 2.0**e
+    assert torch.nextafter(largest, torch.tensor(math.inf)).item() == math.inf
+    assert (largest - torch.nextafter(largest, torch.tensor(0.0))).item() == 2.0 ** (e - 23)
 
 
 def test_batch_norm_in_evaluation_uses_running_averages_only_when_it_tracks_them():
