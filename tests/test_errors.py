@@ -1384,3 +1384,59 @@ def test_a_later_in_place_operation_gives_a_tensor_computed_without_a_grad_fn_on
         unrecorded[0] = w.sum()
     assert constant.grad_fn is None and unrecorded.grad_fn is None
     unrecorded.requires_grad = True  # still a leaf: the flag can be changed
+
+
+# --- the fourth expert review: the conditions its fixes state --------------------------------------
+
+VIEWS_WITHOUT_RECORDING = {
+    "y[0]": lambda w, y: y[0],
+    "y[:1]": lambda w, y: y[:1],
+    "y.view(2)": lambda w, y: y.view(2),
+    "w[:1]": lambda w, y: w[:1],
+    "y.unsqueeze(0)": lambda w, y: y.unsqueeze(0),
+    "y.expand(2)": lambda w, y: y.expand(2),
+}
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode], ids=["no_grad", "inference_mode"])
+@pytest.mark.parametrize("take", VIEWS_WITHOUT_RECORDING.values(), ids=VIEWS_WITHOUT_RECORDING)
+def test_a_view_taken_without_recording_is_a_leaf_that_requires_grad_yet_no_loss_graph_reaches_it(mode, take):
+    w = torch.tensor([3.0, 4.0], requires_grad=True)
+    y = w * 2
+    with mode():
+        view = take(w, y)
+    assert view.is_leaf and view.requires_grad  # the check the fix of #grad-is-none says does not catch it
+    loss = (view * view).sum()
+    loss.backward()
+    assert view.grad is None and w.grad is None
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        torch.autograd.grad((view * view).sum(), [view])
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_backward_stores_gradients_in_the_leaves_that_require_grad_and_that_the_graph_reaches(create_graph):
+    a = torch.tensor([-1.0, 2.0], requires_grad=True)  # reached through relu: a gradient 0 is still stored
+    b = torch.ones(2, requires_grad=True)  # reached only through .detach()
+    c = torch.ones(2)  # a constant
+    y = a * 1
+    with torch.no_grad():
+        v = y.view(2)  # a leaf that requires grad, outside every graph
+    loss = (torch.relu(a) + b.detach() + c + v).sum()
+    loss.backward(create_graph=create_graph)
+    assert torch.equal(a.grad, torch.tensor([0.0, 1.0]))
+    assert b.grad is None and c.grad is None and v.grad is None and v.is_leaf and v.requires_grad
+
+
+def test_backward_with_inputs_fills_only_the_leaves_it_names_and_still_the_non_leaves_that_retain_their_grad():
+    a = torch.ones(2, requires_grad=True)
+    b = torch.ones(2, requires_grad=True)
+    y = a * b
+    y.retain_grad()
+    (y * 2).sum().backward(inputs=[a])
+    assert torch.equal(a.grad, torch.full((2,), 2.0)) and b.grad is None
+    assert torch.equal(y.grad, torch.full((2,), 2.0))  # a non-leaf asked for with retain_grad
+    a.grad = None
+    y = a * b
+    (y * 2).sum().backward(inputs=[y])
+    assert a.grad is None and b.grad is None and torch.equal(y.grad, torch.full((2,), 2.0))
