@@ -176,6 +176,27 @@ def test_an_operation_that_reads_only_the_shape_records_nothing_whatever_the_dty
         assert not result.requires_grad and result.grad_fn is None
 
 
+@pytest.mark.parametrize("create_graph", [False, True], ids=["plain", "inside-a-create-graph-backward"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_histc_reads_the_values_gives_a_float_result_and_records_nothing_as_declared_non_differentiable(
+    dtype, create_graph
+):
+    # The box's second exception: torch.histc counts x's values (derivatives.yaml declares its output
+    # non-differentiable), so its float result has no grad_fn, not even while create_graph=True records.
+    x = torch.arange(4.0, dtype=dtype, requires_grad=True)
+    results = []
+    if create_graph:
+        x.register_hook(lambda grad: results.append((grad, torch.histc(grad, bins=4))))
+        torch.autograd.grad((x * x).sum(), x, create_graph=True)
+        ((source, result),) = results
+        assert source.requires_grad  # the gradient itself was recorded
+    else:
+        result = torch.histc(x, bins=4)
+    assert result.dtype == dtype and not result.requires_grad and result.grad_fn is None
+    assert not torch.equal(torch.histc(x * 0, bins=4, min=0, max=3), torch.histc(x, bins=4, min=0, max=3))
+    assert x.round().grad_fn is not None  # the box's contrast: a zero slope alone does not stop recording
+
+
 def test_a_result_with_a_grad_fn_needs_an_input_that_requires_grad():
     c = torch.arange(4.0)
     for result in (2 * c, torch.dot(c, c), c.double(), c.sin()):
