@@ -7,7 +7,9 @@ try each general sentence on what the page does not show: a constant, a scalar, 
 
 import os
 import subprocess
+import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +55,7 @@ def test_detach_shares_storage_and_detach_clone_does_not():
 def test_dot_data_hides_the_change_and_gives_a_wrong_gradient():
     a = torch.ones(3, requires_grad=True)
     b = a.exp()
-    b.data.mul_(0)  # no error: the version number is not bumped
+    b.data.mul_(0)  # no error: the version counter does not move
     b.sum().backward()
     assert torch.equal(a.grad, torch.zeros(3))  # should have been e^1
 
@@ -154,7 +156,7 @@ def test_inference_tensors_cannot_be_saved_for_backward_but_a_clone_or_no_grad_c
     w = torch.ones(3, requires_grad=True)
     with torch.inference_mode():
         t = w * 2
-    # No version number (the bookkeeping inference mode skips).
+    # No version counter (the bookkeeping inference mode skips).
     with pytest.raises(RuntimeError, match="Inference tensors do not track version counter"):
         t._version
     with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
@@ -289,7 +291,7 @@ def test_exercise_2_a_constant_times_a_tensor_that_requires_grad_requires_grad()
     assert torch.equal(w.grad, b)
 
 
-# --- the review of the version number, inference_mode and create_graph sentences ------------------
+# --- the review of the version counter, inference_mode and create_graph sentences -----------------
 
 IN_PLACE = {
     "mul_": lambda c: c.mul_(1),
@@ -303,7 +305,7 @@ IN_PLACE = {
 
 @pytest.mark.parametrize("mode", ["grad mode on", "no_grad", "inference_mode"])
 @pytest.mark.parametrize("op", IN_PLACE, ids=list(IN_PLACE))
-def test_every_in_place_torch_operation_on_a_detached_tensor_bumps_the_version_number_it_shares(op, mode):
+def test_every_in_place_torch_operation_on_a_detached_tensor_increases_the_version_counter_it_shares(op, mode):
     a = torch.ones(3, requires_grad=True)
     b = a.exp()  # saves its output b
     context = {"grad mode on": torch.enable_grad, "no_grad": torch.no_grad, "inference_mode": torch.inference_mode}
@@ -401,7 +403,7 @@ print("view_is_inference", view.is_inference())
 
 
 @pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
-def test_the_version_number_and_clone_sentences_hold_on_the_other_recorded_releases(release):
+def test_the_version_counter_and_clone_sentences_hold_on_the_other_recorded_releases(release):
     python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
     if not python.exists():
         pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
@@ -759,4 +761,136 @@ print("enable_grad_records_in_inference_mode", b.requires_grad)
         "view_cut_off": "True",
         "enable_grad_records_in_no_grad": "True",
         "enable_grad_records_in_inference_mode": "False",
+    }
+
+
+# --- the fifth review: grad mode per thread, every way of turning it back on, the version counter --------
+
+
+def _in_a_new_thread(f):
+    out = []
+    thread = threading.Thread(target=lambda: out.append((f(), torch.is_grad_enabled())))
+    thread.start()
+    thread.join()
+    return out[0]
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_a_thread_started_inside_no_grad_or_inference_mode_records_its_operations_as_usual(mode):
+    a = torch.ones(2, requires_grad=True)
+    with mode():
+        (in_thread, grad_mode_there) = _in_a_new_thread(lambda: a * 2)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            in_pool = pool.submit(lambda: a * 3).result()
+        here = a * 2
+        assert not torch.is_grad_enabled()  # the calling thread is still off
+    assert grad_mode_there
+    assert here.grad_fn is None
+    for result in (in_thread, in_pool):
+        assert result.requires_grad and result.grad_fn is not None and not result.is_inference()
+    (in_thread + in_pool).sum().backward()
+    assert torch.equal(a.grad, torch.full((2,), 5.0))  # the graphs built in the threads are real
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_a_thread_started_before_the_block_is_not_affected_by_it_either(mode):
+    a = torch.ones(2, requires_grad=True)
+    go, done, out = threading.Event(), threading.Event(), []
+
+    def worker():
+        go.wait()
+        out.append(a * 2)
+        done.set()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    with mode():
+        go.set()
+        done.wait()
+    thread.join()
+    assert out[0].grad_fn is not None
+
+
+REOPEN = {
+    "with enable_grad": torch.enable_grad,
+    "set_grad_enabled(True)": lambda: torch.set_grad_enabled(True),
+    "inference_mode(False)": lambda: torch.inference_mode(False),
+}
+
+
+@pytest.mark.parametrize("reopen", REOPEN, ids=list(REOPEN))
+def test_any_code_that_turns_grad_mode_back_on_inside_no_grad_is_recorded(reopen):
+    a = torch.ones(2, requires_grad=True)
+    with torch.no_grad():
+        with REOPEN[reopen]():
+            assert torch.is_grad_enabled()
+            b = a * 2
+    assert b.grad_fn is not None
+
+
+def test_a_backward_pass_with_create_graph_turns_grad_mode_back_on_inside_no_grad():
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x**3
+    seen = []
+    y.grad_fn.register_prehook(lambda grads: seen.append(torch.is_grad_enabled()))
+    with torch.no_grad():
+        torch.autograd.grad(y, x, create_graph=True, retain_graph=True)
+        torch.autograd.grad(y, x)
+    assert seen == [True, False]
+
+
+def test_inside_inference_mode_inference_mode_false_records_where_enable_grad_does_not():
+    a = torch.ones(2, requires_grad=True)
+    with torch.inference_mode():
+        with torch.set_grad_enabled(True):
+            quiet = a * 2
+        with torch.inference_mode(False):
+            recorded = a * 2
+    assert quiet.grad_fn is None and quiet.is_inference()
+    assert recorded.grad_fn is not None and not recorded.is_inference()
+    recorded.sum().backward()
+    assert torch.equal(a.grad, torch.full((2,), 2.0))
+
+
+def test_one_in_place_statement_can_increase_the_shared_version_counter_by_more_than_one():
+    # Why the box says the counter "increases" and not "goes up by one": x[0] += 1 is add_ on a view, then copy_.
+    a = torch.ones(3, requires_grad=True)
+    b = a.exp()
+    c = b.detach()
+    c[0] += 1
+    assert b._version == c._version == 2
+    c.mul_(1)
+    assert b._version == 3
+
+
+THREADS_ON_RELEASE = """
+import threading, torch
+a = torch.ones(2, requires_grad=True)
+for name, mode in (("no_grad", torch.no_grad), ("inference_mode", torch.inference_mode)):
+    out = []
+    with mode():
+        t = threading.Thread(target=lambda: out.append(a * 2)); t.start(); t.join()
+        with torch.inference_mode(False):
+            reopened = a * 2
+    print(name + "_thread_records", out[0].grad_fn is not None and not out[0].is_inference())
+    print(name + "_inference_mode_false_records", reopened.grad_fn is not None)
+b = a.exp(); c = b.detach(); c[0] += 1; print("setitem_plus_equals_counts", b._version)
+"""
+
+
+@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+def test_the_thread_and_inference_mode_false_sentences_hold_on_the_other_recorded_releases(release):
+    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
+    out = subprocess.run(
+        [str(python), "-c", THREADS_ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert dict(zip(out[::2], out[1::2])) == {
+        "no_grad_thread_records": "True",
+        "no_grad_inference_mode_false_records": "True",
+        "inference_mode_thread_records": "True",
+        "inference_mode_inference_mode_false_records": "True",
+        "setitem_plus_equals_counts": "2",
     }
