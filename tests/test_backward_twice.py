@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 import warnings
@@ -10,6 +11,8 @@ import warnings
 import pytest
 import torch
 from autograd_probes import count_saved_tensors
+
+from course.markdown_blocks import ROOT
 
 SECOND_TIME = "Trying to backward through the graph a second time"
 
@@ -797,3 +800,160 @@ def test_exercise_2_a_value_kept_as_a_number_survives_so_mean_walks_twice_and_su
     y.backward()
     with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
         y.backward()
+
+
+# The folded box on optimizer.zero_grad(): "For a parameter the next backward() reaches, both give the same gradient.
+# For one it does not reach, SGD skips a None gradient, but may still move a parameter whose gradient was filled with 0
+# (with momentum or weight decay)."
+
+
+def zero_grad_then_walk_only_w(set_to_none, create_graph=False, start=1.0, **sgd):
+    """w and u after one step on (w * u).sum(), zero_grad, a backward that reaches only w, and a second step."""
+    w = torch.nn.Parameter(torch.full((2,), start))
+    u = torch.nn.Parameter(torch.tensor([start, 0.0]))  # a zero in the input too
+    optimizer = torch.optim.SGD([w, u], lr=0.1, **sgd)
+    (w * u).sum().backward()
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=set_to_none)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # backward(create_graph=True) warns of a reference cycle
+        (w * w * 3).sum().backward(create_graph=create_graph)
+    before = u.detach().clone()
+    optimizer.step()
+    return w, u, before
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("start", [1.0, 0.0, -2.0])
+def test_zero_grad_either_way_gives_the_same_gradient_to_a_parameter_the_next_backward_reaches(create_graph, start):
+    w_none, _, _ = zero_grad_then_walk_only_w(True, create_graph, start, momentum=0.9)
+    w_zero, _, _ = zero_grad_then_walk_only_w(False, create_graph, start, momentum=0.9)
+    assert torch.equal(w_none.grad.detach(), w_zero.grad.detach())
+    assert torch.equal(w_none.detach(), w_zero.detach())
+
+
+@pytest.mark.parametrize("sgd", [{}, {"momentum": 0.9}, {"weight_decay": 0.1}], ids=["plain", "momentum", "decay"])
+def test_sgd_skips_a_parameter_set_to_none_that_the_next_backward_does_not_reach(sgd):
+    _, u, before = zero_grad_then_walk_only_w(True, **sgd)
+    assert u.grad is None and torch.equal(u.detach(), before)
+
+
+@pytest.mark.parametrize("sgd", [{"momentum": 0.9}, {"weight_decay": 0.1}], ids=["momentum", "decay"])
+def test_sgd_with_momentum_or_weight_decay_moves_a_parameter_whose_zero_filled_gradient_the_next_backward_missed(sgd):
+    _, u, before = zero_grad_then_walk_only_w(False, **sgd)
+    assert torch.equal(u.grad, torch.zeros(2))
+    assert not torch.equal(u.detach(), before)
+
+
+def test_plain_sgd_does_not_move_a_parameter_whose_zero_filled_gradient_the_next_backward_missed():
+    _, u, before = zero_grad_then_walk_only_w(False)  # so the box says "may still move"
+    assert torch.equal(u.grad, torch.zeros(2)) and torch.equal(u.detach(), before)
+
+
+# "Only a node's saved tensors are gone after the first call" and the folded box: "The tensors [a custom Function]
+# passes to ctx.save_for_backward are saved tensors: after the first call the node no longer has them either. A
+# tensor stored directly as an attribute of ctx is not one: the node keeps it and can be walked twice."
+
+
+class SquareSaved(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t * t
+
+    @staticmethod
+    def backward(ctx, grad):
+        (t,) = ctx.saved_tensors
+        return 2 * t * grad
+
+
+class SquareSetupContext(torch.autograd.Function):  # the style function-and-hooks.md teaches
+    @staticmethod
+    def forward(t):
+        return t * t
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(*inputs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (t,) = ctx.saved_tensors
+        return 2 * t * grad
+
+
+@pytest.mark.parametrize("function", [SquareSaved, SquareSetupContext], ids=["forward-ctx", "setup_context"])
+def test_a_tensor_a_custom_function_passes_to_save_for_backward_is_gone_after_the_first_call(function):
+    x = lesson_x()
+    out = function.apply(x)
+    y = out.sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="after they have already been freed"):
+        out.grad_fn.saved_tensors
+    with pytest.raises(RuntimeError, match=SECOND_TIME):
+        y.backward()
+    assert torch.equal(x.grad, 2 * x.detach())
+    x.grad = None
+    y = function.apply(x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert torch.equal(x.grad, 4 * x.detach())
+
+
+def test_a_custom_function_s_ctx_attribute_stays_with_its_node_after_the_first_call():
+    class Square(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.t = t
+            return t * t
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 2 * ctx.t * grad
+
+    x = lesson_x()
+    out = Square.apply(x)
+    out.sum().backward()
+    assert out.grad_fn.t is x
+
+
+NEW_RULES_ON_RELEASE = """
+import torch
+out = []
+for set_to_none in (True, False):
+    w = torch.nn.Parameter(torch.ones(2)); u = torch.nn.Parameter(torch.ones(2))
+    opt = torch.optim.SGD([w, u], lr=0.1, momentum=0.9)
+    (w * u).sum().backward(); opt.step(); opt.zero_grad(set_to_none=set_to_none)
+    (w * 3).sum().backward()
+    before = u.detach().clone(); opt.step()
+    out.append((u.grad is None, bool(torch.equal(u.detach(), before)), w.grad.tolist()))
+class Saved(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t): ctx.save_for_backward(t); return t * t
+    @staticmethod
+    def backward(ctx, g): (t,) = ctx.saved_tensors; return 2 * t * g
+class Attribute(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t): ctx.t = t; return t * t
+    @staticmethod
+    def backward(ctx, g): return 2 * ctx.t * g
+for function in (Saved, Attribute):
+    x = torch.arange(4.0, requires_grad=True); y = function.apply(x).sum(); y.backward()
+    try:
+        y.backward(); out.append("twice")
+    except RuntimeError:
+        out.append("raises")
+print(out)
+"""
+
+
+@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+def test_the_zero_grad_and_custom_function_rules_hold_on_other_releases(release):
+    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
+    out = subprocess.run(
+        [str(python), "-c", NEW_RULES_ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[(True, True, [3.0, 3.0]), (False, False, [3.0, 3.0]), 'raises', 'twice']"

@@ -370,3 +370,95 @@ def test_row_0_of_j_is_the_gradient_of_y_0_worked_out_by_hand():
     x = torch.tensor(X, requires_grad=True)
     J = jacobian(g, x.detach())
     assert torch.equal(J[0], torch.tensor([X[1], X[0], 0.0])) and torch.equal(J[0], torch.tensor([2.0, 1.0, 0.0]))
+
+
+# The folded box on torch.ones(len(y)): "With the default settings torch.ones(len(y)) is a float32 tensor on the CPU,
+# whatever y is, while torch.ones_like(y) takes the shape, dtype and device of y. For a real y of another dtype
+# (float64, say) backward casts the former to the dtype of y, and the result is the same; for a complex y, or one on a
+# GPU, the former raises, and ones_like works. And len(y) is only the length of dimension 0, so y must also be a
+# vector." This machine has no GPU: the meta device stands in, through the same device check of the engine.
+
+
+@pytest.mark.parametrize(
+    "dtype, device",
+    [(torch.float32, "cpu"), (torch.float64, "cpu"), (torch.cfloat, "cpu"), (torch.float32, "meta")],
+)
+def test_ones_of_len_y_is_float32_on_the_cpu_whatever_y_while_ones_like_takes_y_s_shape_dtype_and_device(dtype, device):
+    y = torch.ones(3, dtype=dtype, device=device, requires_grad=True) * 2
+    seed = torch.ones(len(y))
+    assert (seed.dtype, seed.device.type) == (torch.float32, "cpu")
+    like = torch.ones_like(y)
+    assert (like.shape, like.dtype, like.device) == (y.shape, y.dtype, y.device)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("start", [0.0, 1.0], ids=["zeros", "ones"])
+def test_for_a_real_y_of_another_dtype_backward_casts_ones_of_len_y_and_gives_the_same_x_grad_as_ones_like(
+    dtype, start
+):
+    grads = []
+    for make_seed in (lambda y: torch.ones(len(y)), torch.ones_like):
+        x = (torch.arange(4.0) + start).to(dtype).requires_grad_()
+        y = x * x
+        y.backward(make_seed(y))
+        grads.append(x.grad)
+    assert grads[0].dtype == dtype and torch.equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize(
+    "dtype, device, message",
+    [
+        (torch.cfloat, "cpu", "For complex Tensors, both grad_output and output are required to have the same dtype"),
+        (torch.float32, "meta", "invalid gradient at index 0 - expected device meta but got cpu"),
+    ],
+    ids=["complex", "another device"],
+)
+def test_for_a_complex_y_or_one_on_another_device_ones_of_len_y_raises_and_ones_like_works(dtype, device, message):
+    x = torch.ones(3, dtype=dtype, device=device, requires_grad=True)
+    y = x * x
+    with pytest.raises(RuntimeError, match=message):
+        y.backward(torch.ones(len(y)))
+    y.backward(torch.ones_like(y))
+    assert x.grad.dtype == dtype and x.grad.device == x.device and x.grad.shape == x.shape
+
+
+def test_len_y_is_the_length_of_dimension_0_so_for_a_matrix_y_ones_of_len_y_has_the_wrong_shape():
+    x = torch.ones(2, 3, requires_grad=True)
+    y = x * x
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        y.backward(torch.ones(len(y)))
+    y.backward(torch.ones_like(y))
+    assert torch.equal(x.grad, torch.full((2, 3), 2.0))
+
+
+ONES_OF_LEN = """
+import torch
+out = []
+for dtype, device in ((torch.cfloat, "cpu"), (torch.float32, "meta")):
+    x = torch.ones(3, dtype=dtype, device=device, requires_grad=True)
+    y = x * x
+    try:
+        y.backward(torch.ones(len(y)))
+        out.append("accepted")
+    except RuntimeError:
+        out.append("raises")
+    y = x * x
+    y.backward(torch.ones_like(y))
+    out.append(str(x.grad.dtype))
+x = torch.arange(4.0, dtype=torch.float64, requires_grad=True)
+(x * x).backward(torch.ones(4))
+out.append(str(x.grad.tolist()))
+print(" ".join(out))
+"""
+
+
+@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+def test_the_ones_of_len_y_box_holds_on_other_releases(release):
+    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
+    out = subprocess.run(
+        [str(python), "-c", ONES_OF_LEN], env=env, cwd="/", capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "raises torch.complex64 raises torch.float32 [0.0, 2.0, 4.0, 6.0]"
