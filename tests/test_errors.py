@@ -1440,3 +1440,72 @@ def test_backward_with_inputs_fills_only_the_leaves_it_names_and_still_the_non_l
     y = a * b
     (y * 2).sum().backward(inputs=[y])
     assert a.grad is None and b.grad is None and torch.equal(y.grad, torch.full((2,), 2.0))
+
+
+def test_an_in_place_operation_gives_a_grad_fn_to_its_base_and_to_every_view_of_the_same_base():
+    w = torch.ones(3, requires_grad=True)
+    buf = torch.zeros(4)
+    rest = buf[1:]  # taken before, over other elements than the one written
+    part = rest[:2]  # a view of a view
+    assert rest.grad_fn is None and rest.is_leaf and not rest.requires_grad
+    buf[0] = w.sum()
+    for tensor in (buf, rest, part):
+        assert tensor.grad_fn is not None and tensor.requires_grad and not tensor.is_leaf
+        with pytest.raises(RuntimeError, match="you can only change requires_grad flags of leaf variables"):
+            tensor.requires_grad = False
+    # Through a sibling view: writing one half gives the other half a grad_fn.
+    other = torch.zeros(4)
+    left, right = other[:2], other[2:]
+    right.copy_(w[:2] * 1)
+    assert left.grad_fn is not None and other.grad_fn is not None
+    # Through a view of it: an in-place operation on the view gives the base one.
+    base = torch.zeros(4)
+    base[:2].add_(w[:2])
+    assert base.grad_fn is not None
+    # Counter-case: detach() and .data share the memory but are not views, and stay out of the graph.
+    shared = torch.zeros(4)
+    detached, data = shared.detach(), shared.data
+    shared[0] = w.sum()
+    assert detached.grad_fn is None and data.grad_fn is None and not detached.requires_grad
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode], ids=["no_grad", "inference_mode"])
+def test_a_view_taken_without_recording_gets_no_grad_fn_from_an_in_place_operation_but_an_error(mode):
+    w = torch.ones(3, requires_grad=True)
+    buf = torch.zeros(4)
+    with mode():
+        view = buf[:2]
+    buf[3] = w.sum()  # the base, with recording on
+    with pytest.raises(
+        RuntimeError,
+        match="A view was created in .* and its base or another view of its base has been modified inplace",
+    ):
+        view.grad_fn
+    buf = torch.zeros(4)
+    with mode():
+        view = buf[:2]
+    with pytest.raises(RuntimeError, match="A view was created in .* and is being modified inplace"):
+        view.add_(w[:2])  # the view itself
+    assert buf.grad_fn is None
+    # From a constant there is nothing to record, and no error.
+    buf = torch.zeros(4)
+    with mode():
+        view = buf[:2]
+    buf[3] = 5.0
+    assert view.grad_fn is None and not view.requires_grad
+
+
+def test_an_in_place_fill_gives_a_grad_fn_only_to_a_floating_point_or_complex_buffer_that_does_not_require_grad():
+    w = torch.ones(3, requires_grad=True)
+    for dtype in (torch.float32, torch.float64, torch.complex64):
+        buf = torch.zeros(3, dtype=dtype)
+        buf[0] = w.sum()
+        assert buf.grad_fn is not None, dtype
+    integer = torch.zeros(3, dtype=torch.long)
+    integer[0] = w.sum()  # the value is cast, silently, and nothing is recorded
+    assert integer.grad_fn is None and not integer.requires_grad and integer.tolist() == [3, 0, 0]
+    leaf = torch.zeros(3, requires_grad=True)
+    with pytest.raises(
+        RuntimeError, match="a view of a leaf Variable that requires grad is being used in an in-place operation"
+    ):
+        leaf[0] = w.sum()
