@@ -1019,25 +1019,46 @@ class TwiceCube(Cube):
         return grad_out * 3 * x**2
 
 
+LINEAR_WEIGHT = torch.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+LINEAR_BIAS = torch.tensor([0.1, -0.2], requires_grad=True)
+
+
 @pytest.mark.parametrize(
     "forward, raises",
     [
         (lambda x, f: torch.sin(f.apply(x)), True),  # the page's example: only through the Function
-        (lambda x, f: torch.sin(f.apply(2 * x)), True),  # a layer before it whose derivative is a constant
-        (lambda x, f: torch.sin(f.apply(torch.tanh(x))), False),  # a layer before it whose derivative needs x
+        # A layer before it, or a path beside it, whose gradient back to x is computed from x or from a tensor
+        # the graph computed from x: the first derivative reaches x another way, and nothing is raised.
+        (lambda x, f: torch.sin(f.apply(torch.tanh(x))), False),  # reads its result
+        (lambda x, f: torch.sin(f.apply(torch.relu(x))), False),  # reads its result, though its derivative is 0 or 1
         (lambda x, f: torch.sin(f.apply(x * x)), False),
-        (lambda x, f: torch.sin(f.apply(x)) + x**2, False),  # another path whose derivative needs x
-        (lambda x, f: torch.sin(f.apply(x)) + 3 * x, True),  # another path whose derivative is a constant
+        (lambda x, f: torch.sin(f.apply(x)) + x**2, False),  # reads x
+        (lambda x, f: torch.sin(f.apply(x)) + torch.relu(x), False),
+        (lambda x, f: torch.sin(f.apply(x)) + x * (x * 1), False),  # reads a tensor the graph computed from x
+        # One whose gradient back to x is computed from nothing the graph computed from x: the unused-input error.
+        (lambda x, f: torch.sin(f.apply(2 * x)), True),
+        (lambda x, f: torch.sin(f.apply(x + 1)), True),
+        (lambda x, f: torch.sin(f.apply(torch.nn.functional.linear(x, LINEAR_WEIGHT, LINEAR_BIAS))), True),
+        (lambda x, f: torch.sin(f.apply(x)) + 3 * x, True),
         (lambda x, f: torch.sin(f.apply(x)) + x, True),
+        (lambda x, f: torch.sin(f.apply(x)) + LINEAR_BIAS * x, True),  # reads a weight that requires grad
+        (lambda x, f: torch.sin(f.apply(x)) + x * x.detach(), True),  # reads a tensor outside the graph
     ],
     ids=[
         "sin-cube",
-        "sin-cube-2x",
         "sin-cube-tanh",
+        "sin-cube-relu",
         "sin-cube-x-squared",
         "beside-x-squared",
+        "beside-relu",
+        "beside-x-times-computed-x",
+        "sin-cube-2x",
+        "sin-cube-x-plus-1",
+        "sin-cube-linear",
         "beside-3x",
         "beside-x",
+        "beside-w-times-x",
+        "beside-x-times-detached-x",
     ],
 )
 def test_autograd_grad_reports_an_unused_input_only_when_the_first_derivative_reaches_x_only_through_the_function(
