@@ -72,6 +72,31 @@ try:
     torch.autograd.grad(g.sum(), x)
 except RuntimeError as error:
     print("unused", str(error).split(" appears")[0].replace(" ", "_"))
+
+seen = []
+for how in ("grad", "inputs", "backward"):
+    (g,) = torch.autograd.grad((Once.apply(x) ** 2).sum() + (x**3).sum(), x, create_graph=True)
+    x.grad = None
+    try:
+        if how == "grad":
+            seen.append(torch.equal(torch.autograd.grad(g.sum(), x)[0], 6 * x.detach()))
+        else:
+            g.sum().backward(**({"inputs": [x]} if how == "inputs" else {}))
+            seen.append(torch.equal(x.grad, 6 * x.detach()))
+    except RuntimeError as error:
+        seen.append("raises" if "differentiate twice" in str(error) else str(error))
+print("other_term", *seen)
+
+stored = []
+for in_place in (lambda d: d.mul_(1), lambda d: d[:2].mul_(1)):
+    x = torch.arange(4.0, requires_grad=True)
+    d = x * x
+    d.retain_grad()
+    d.register_hook(lambda grad: grad * 10)
+    in_place(d)
+    (2 * d).sum().backward()
+    stored.append(d.grad[0].item())
+print("in_place", *stored)
 """
 
 
@@ -444,6 +469,45 @@ def test_a_numpy_backward_raises_only_when_nothing_in_the_first_derivative_has_a
     torch.testing.assert_close(h, 6 * x.detach())
 
 
+class NumpyAllTheWay(StableSoftplus):
+    """A NumPy backward that also passes `grad_out` through NumPy."""
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        sigmoid = 1 / (1 + np.exp(-x.detach().numpy()))
+        return torch.from_numpy(grad_out.detach().numpy() * sigmoid)
+
+
+class NumpyWithoutDetach(NumpyAllTheWay):
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return torch.from_numpy(grad_out.numpy() / (1 + np.exp(-x.detach().numpy())))
+
+
+def test_a_numpy_backward_that_also_takes_grad_out_through_numpy_raises_even_when_grad_out_depends_on_x():
+    x = torch.tensor([-2.0, 0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    g = first_derivative(NumpyAllTheWay, x)  # squared output: grad_out = 2 softplus(x) requires grad
+    s = torch.sigmoid(x.detach())
+    torch.testing.assert_close(g, 2 * torch.nn.functional.softplus(x.detach()) * s)  # the first derivative is right
+    assert not g.requires_grad
+    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad"):
+        torch.autograd.grad(g.sum(), x)
+    # With another term carrying a graph, only that term is differentiated, without any error.
+    (g,) = torch.autograd.grad((NumpyAllTheWay.apply(x) ** 2).sum() + (x**3).sum(), x, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), x)
+    torch.testing.assert_close(h, 6 * x.detach())
+
+
+def test_grad_out_must_be_detached_before_numpy_once_it_requires_grad():
+    x = torch.tensor([-2.0, 0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Can't call numpy\(\) on Tensor that requires grad"):
+        first_derivative(NumpyWithoutDetach, x)
+    g = first_derivative(NumpyWithoutDetach, x, square=False)  # a constant grad_out needs no detach
+    torch.testing.assert_close(g, torch.sigmoid(x.detach()))
+
+
 # --- tensor hooks ---------------------------------------------------------------------------------
 
 
@@ -514,6 +578,39 @@ def test_retain_grad_stores_after_every_register_hook_hook_but_before_a_hook_on_
     (2 * d).backward()
     assert d.grad.item() == 2.0 * 3 * 5
     assert torch.equal(x.grad, 2.0 * 3 * 5 * 10 * 2 * x.detach())
+
+
+@pytest.mark.parametrize(
+    ("order", "stored"),
+    [
+        ("retain hook", 20.0),
+        ("hook retain", 20.0),
+        ("retain hook in_place", 2.0),
+        ("hook retain in_place", 2.0),
+        ("hook in_place retain", 2.0),
+        ("retain in_place hook", 20.0),
+        ("in_place retain hook", 20.0),
+        ("in_place hook retain", 20.0),
+        ("retain hook view_in_place", 2.0),
+        ("retain view_in_place hook", 20.0),
+    ],
+)
+def test_retain_grad_stores_after_the_hooks_registered_since_the_tensors_last_in_place_change(order, stored):
+    """A hook registered before an in-place change stays with the old value: it still scales what reaches x."""
+    x = torch.arange(4.0, requires_grad=True)
+    d = x * x
+    for step in order.split():
+        if step == "retain":
+            d.retain_grad()
+        elif step == "hook":
+            d.register_hook(lambda grad: grad * 10)
+        elif step == "in_place":
+            d.mul_(1)
+        else:
+            d[:2].mul_(1)
+    (2 * d).sum().backward()
+    assert torch.equal(d.grad, torch.full((4,), stored))
+    assert torch.equal(x.grad, 40 * x.detach())
 
 
 def test_hook_alone_stores_nothing_on_a_non_leaf():
@@ -619,6 +716,17 @@ def test_retain_grad_stores_after_the_hooks_since_torch_2_0_and_in_registration_
     assert printed_on(release)["retain"] == [stored]
 
 
+@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+def test_with_another_term_only_a_plain_backward_reaches_the_error_node_on_other_releases_too(release):
+    assert printed_on(release)["other_term"] == ["True", "True", "raises"]
+
+
+@pytest.mark.parametrize(("release", "stored"), [("2.14.1", ["2.0", "2.0"]), ("2.0.1", ["2.0", "20.0"])])
+def test_a_hook_registered_before_an_in_place_change_misses_retain_grad_but_through_a_view_not_on_2_0(release, stored):
+    """Why the page states the in-place rule for its own torch only: 2.0 differs when the change goes through a view."""
+    assert printed_on(release)["in_place"] == stored
+
+
 @pytest.mark.parametrize(
     ("release", "words"),
     [
@@ -701,6 +809,31 @@ def test_once_differentiable_with_a_constant_upstream_gradient_drops_its_term_si
     torch.testing.assert_close(
         6 * x.detach() + s * (1 - s), torch.tensor([-11.8950, 0.2500, 12.1050]), atol=1e-4, rtol=0
     )
+
+
+def test_autograd_grad_and_backward_inputs_never_reach_the_error_node_and_drop_its_part_silently():
+    x = torch.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+    s = torch.sigmoid(x.detach())
+    sp = torch.nn.functional.softplus(x.detach())
+    true = 6 * x.detach() + 2 * (s * s + sp * s * (1 - s))
+
+    def first():  # the upstream gradient 2 softplus(x) requires grad, so the error node is planted
+        (g,) = torch.autograd.grad((OnceSoftplus.apply(x) ** 2).sum() + (x**3).sum(), x, create_graph=True)
+        return g
+
+    (h,) = torch.autograd.grad(first().sum(), x)
+    assert torch.equal(h, 6 * x.detach()) and not torch.allclose(h, true)
+    x.grad = None
+    first().sum().backward(inputs=[x])
+    assert torch.equal(x.grad, 6 * x.detach())
+    with pytest.raises(RuntimeError) as info:  # only a plain backward() runs every node
+        first().sum().backward()
+    assert str(info.value) == ONCE
+    # The Function alone: autograd.grad finds x unused, backward(inputs=[x]) leaves x.grad at None.
+    x.grad = None
+    first_derivative(OnceSoftplus, x).sum().backward(inputs=[x])
+    assert x.grad is None
+    torch.testing.assert_close(true, torch.tensor([-11.9449, 0.8466, 13.9982]), atol=1e-4, rtol=0)
 
 
 def test_gradgradcheck_catches_what_once_differentiable_lets_through():
@@ -786,3 +919,48 @@ def test_abs_at_zero_takes_neither_one_sided_slope():
     x = torch.tensor([-1e-3, 0.0, 1e-3], requires_grad=True)
     x.abs().sum().backward()
     assert x.grad.tolist() == [-1.0, 0.0, 1.0]
+
+
+EXTENSION = r"""
+#include <torch/extension.h>
+
+torch::Tensor torch_ops_softplus(torch::Tensor x) {
+  return torch::clamp_min(x, 0) + torch::log1p(torch::exp(-torch::abs(x)));
+}
+
+torch::Tensor raw_softplus(torch::Tensor x) {
+  auto in = x.detach().contiguous();
+  auto out = torch::empty_like(in);
+  const float* a = in.data_ptr<float>();
+  float* b = out.data_ptr<float>();
+  for (int64_t i = 0; i < in.numel(); ++i) b[i] = std::max(a[i], 0.f) + std::log1p(std::exp(-std::abs(a[i])));
+  return out;
+}
+"""
+
+
+def test_autograd_records_a_cpp_extension_made_of_torch_operations_but_not_a_kernel_on_raw_numbers():
+    import shutil
+    import tempfile
+
+    from torch.utils.cpp_extension import load_inline
+
+    if shutil.which("c++") is None or shutil.which("ninja") is None:
+        pytest.skip("building a C++ extension needs a C++ compiler and ninja")
+    build = Path(tempfile.gettempdir()) / f"function-and-hooks-extension-torch-{torch.__version__}"
+    build.mkdir(exist_ok=True)  # kept between runs: ninja rebuilds only when the source changes
+    ext = load_inline(
+        name="function_and_hooks_softplus",
+        cpp_sources=EXTENSION,
+        functions=["torch_ops_softplus", "raw_softplus"],
+        build_directory=str(build),
+    )
+    x = torch.tensor([-1.0, 2.0], requires_grad=True)
+    y = ext.torch_ops_softplus(x)
+    assert y.grad_fn.name() == "AddBackward0"
+    assert [f.name() for f, _ in y.grad_fn.next_functions] == ["ClampMinBackward0", "Log1PBackward0"]
+    y.sum().backward()
+    torch.testing.assert_close(x.grad, torch.sigmoid(x.detach()))
+    z = ext.raw_softplus(x)
+    torch.testing.assert_close(z, torch.nn.functional.softplus(x.detach()))
+    assert z.grad_fn is None and not z.requires_grad  # autograd saw nothing: no graph back to x

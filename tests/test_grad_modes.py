@@ -57,6 +57,14 @@ for gen in (decorated, with_inside):
     for inside in gen():
         seen += [inside, torch.is_grad_enabled()]
 print("generator", *seen)
+import asyncio
+@torch.no_grad()
+async def decorated_async(t):
+    return (t * 2).requires_grad
+async def with_in_async(t):
+    with torch.no_grad():
+        return (t * 2).requires_grad
+print("async", asyncio.run(decorated_async(w)), asyncio.run(with_in_async(w)))
 """
 
 
@@ -234,6 +242,40 @@ def test_a_training_loop_fed_by_a_generator_with_no_grad_inside_records_nothing(
 @pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
 def test_generators_under_a_decorator_and_under_a_with_differ_on_other_releases_too(release):
     assert on_release(release, "generator") == ["False", "True", "False", "False"]
+
+
+def test_a_decorator_on_an_async_function_does_not_reach_its_body_and_a_with_inside_it_does():
+    import asyncio
+
+    w = torch.ones(3, requires_grad=True)
+
+    @torch.no_grad()
+    async def decorated(t):
+        return (t * 2).requires_grad, torch.is_grad_enabled()
+
+    async def with_inside(t):
+        with torch.no_grad():
+            return (t * 2).requires_grad, torch.is_grad_enabled()
+
+    @torch.no_grad()
+    async def decorated_async_generator(t):
+        yield (t * 2).requires_grad, torch.is_grad_enabled()
+
+    async def first(agen):
+        async for item in agen:
+            return item
+
+    assert asyncio.run(decorated(w)) == (True, True)  # the body runs when awaited, with recording on
+    assert asyncio.run(with_inside(w)) == (False, False)
+    assert asyncio.run(first(decorated_async_generator(w))) == (True, True)  # with or without yield
+    coroutine = decorated(w)  # created with recording on, awaited with it off: the mode of the await counts
+    with torch.no_grad():
+        assert asyncio.run(coroutine) == (False, False)
+
+
+@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+def test_a_decorator_on_an_async_function_does_not_reach_its_body_on_other_releases_too(release):
+    assert on_release(release, "async") == ["True", "False"]
 
 
 def test_a_decorator_restores_the_mode_when_the_function_raises():
