@@ -34,6 +34,7 @@ from measure_memory import (
 )
 from torch.utils.checkpoint import CheckpointError, checkpoint, checkpoint_sequential
 
+from course.steps import page_facts
 from course.steps.figures import run_script
 from course.steps.page_facts import fill_in
 
@@ -527,17 +528,50 @@ def test_figure_script_only_reads_the_csv(measured, tmp_path):
         assert (tmp_path / f"checkpoint_memory.{lang}.dark.svg").exists()
 
 
-def test_the_caption_names_the_machine_torch_and_date_of_the_csv(measured):
+DATA = "snippets/checkpointing/checkpoint_memory.csv"
+CAPTIONS = {
+    "en": "*Measured with torch {torch}; CPU architecture {machine}, processors: {processors}, torch using one thread; {date}.*",
+    "zh": "*测量环境：torch {torch}，CPU 架构 {machine}，处理器个数 {processors}，torch 只用一个线程，{date}。*",
+}
+
+
+def caption_as_written(lang: str) -> str:
+    page = (ROOT / "docs" / lang / "checkpointing.md").read_text(encoding="utf-8")
+    (caption,) = [line for line in page.splitlines() if line.startswith("*") and "@@torch_version:" in line]
+    return caption
+
+
+def test_the_caption_is_filled_in_from_the_csv_s_torch_machine_processors_and_date(measured):
     about, _ = measured
-    for lang in ("zh", "en"):
-        page = (ROOT / "docs" / lang / "checkpointing.md").read_text(encoding="utf-8")
-        caption = next(line for line in page.splitlines() if line.startswith("*") and "@@torch_version:" in line)
-        # The torch version comes from the CSV itself (course/steps/page_facts.py fills it in).
-        assert "@@torch_version:snippets/checkpointing/checkpoint_memory.csv@@" in caption
-        assert about["torch"].split("+")[0] in fill_in(caption)
-        assert about["machine"] in caption and about["date"] in caption
-        assert about["processors"] in caption  # the process was not pinned to one core
-        assert about["torch threads"] == "1"  # "one thread"
+    assert about["torch threads"] == "1"  # "one thread": measure_memory.py sets it, whatever the machine
+    for lang, shape in CAPTIONS.items():
+        caption = caption_as_written(lang)
+        for line in ("torch_version", "machine", "processors", "date"):
+            assert f"@@{line}:{DATA}@@" in caption  # course/steps/page_facts.py fills it in
+        assert about["date"] not in caption and about["machine"] not in caption  # none of it is typed
+        filled = shape.format(
+            torch=about["torch"].split("+")[0],
+            machine=about["machine"],
+            processors=about["processors"],
+            date=about["date"],
+        )
+        assert fill_in(caption) == filled
+
+
+def test_after_make_measure_on_another_machine_the_caption_names_the_new_data(monkeypatch, tmp_path):
+    committed = (ROOT / DATA).read_text(encoding="utf-8")
+    today = datetime.date.today().isoformat()
+    new = {"machine": "aarch64", "processors": "8", "date": today, "torch": "2.14.1+cpu"}
+    rewritten = committed
+    for line, value in new.items():
+        rewritten, count = re.subn(rf"^# {line}: .*$", f"# {line}: {value}", rewritten, flags=re.M)
+        assert count == 1, line
+    (tmp_path / DATA).parent.mkdir(parents=True)
+    (tmp_path / DATA).write_text(rewritten, encoding="utf-8")
+    monkeypatch.setattr(page_facts, "ROOT", tmp_path)
+    for lang, shape in CAPTIONS.items():
+        expected = shape.format(torch="2.14.1", machine="aarch64", processors="8", date=today)
+        assert fill_in(caption_as_written(lang)) == expected
 
 
 OLDER_API = """

@@ -115,6 +115,22 @@ def test_a_measurement_s_marker_is_the_torch_its_data_file_records(tmp_path, mon
         fill_in("@@torch_version:untimed.csv@@", "p.md")
 
 
+def test_a_measurement_s_machine_processors_and_date_markers_are_the_lines_its_data_file_records(tmp_path, monkeypatch):
+    monkeypatch.setattr(page_facts, "ROOT", tmp_path)
+    (tmp_path / "timing.csv").write_text(
+        "# machine: aarch64\n# processors: 8\n# torch: 1.2.3+cpu\n# date: 2031-01-02\nsize,seconds\n1,0.5\n"
+    )
+    caption = "@@machine:timing.csv@@, @@processors:timing.csv@@ processors, @@date:timing.csv@@"
+    assert fill_in(caption) == "aarch64, 8 processors, 2031-01-02"
+    (tmp_path / "undated.csv").write_text("# machine: x86_64\nsize\n1\n")
+    with pytest.raises(MarkerError, match=r"^p\.md:2: undated\.csv records no date \(a line `# date: <value>`\)"):
+        fill_in("\n@@date:undated.csv@@", "p.md")
+    with pytest.raises(MarkerError, match=r"^p\.md:1: @@processors:gone\.csv@@ names a file that does not exist"):
+        fill_in("@@processors:gone.csv@@", "p.md")
+    with pytest.raises(MarkerError, match=r"'@@cpu:timing\.csv@@' is no marker"):
+        fill_in("@@cpu:timing.csv@@", "p.md")
+
+
 def test_the_measurements_on_the_pages_name_files_that_record_their_torch():
     captions = [
         (path, line)

@@ -3,6 +3,9 @@
     @@torch_version@@                the pinned torch, site_facts.torch_version() (requirements.txt)
     @@torch_version:<data file>@@    the torch a measurement ran on: the ``# torch:`` line of that
                                      file (``snippets/<topic>/<name>.csv``), without its local label
+    @@machine:<data file>@@          the ``# machine:``, ``# processors:`` and ``# date:`` lines of
+    @@processors:<data file>@@       that file, so that a measurement's caption names what
+    @@date:<data file>@@             `make measure` wrote last, on whichever machine it ran
 
 A marker is filled in everywhere in a page, prose, front matter, code blocks and their outputs alike,
 before the Markdown is rendered (``on_page_markdown``; listed right after site_facts.py in mkdocs.yml,
@@ -28,26 +31,33 @@ from mkdocs.exceptions import PluginError
 from course.site_facts import ROOT, torch_version
 
 MARKER = "@@torch_version@@"
-FILLED = re.compile(r"@@torch_version(?::(?P<data>[^@\s]+))?@@")
+FILLED = re.compile(r"@@(?:torch_version(?::(?P<data>[^@\s]+))?|(?P<line>machine|processors|date):(?P<file>[^@\s]+))@@")
 # What is left after the markers are filled in and was meant as one: anything after @@, or Jinja's
 # braces around a name that speaks of torch or a version.
 STRAY = re.compile(r"@@[^@\n]{0,60}(?:@@)?|\{\{\s*[\w.:/-]*(?:torch|version)[\w.:/-]*\s*\}\}")
-RECORDED_TORCH = re.compile(r"^# torch: (?P<version>\S+)\s*$", re.MULTILINE)
 
 
 class MarkerError(ValueError):
-    """A marker is misspelt, or names a data file that records no torch; the message names file and line."""
+    """A marker is misspelt, or names a data file that lacks its line; the message names file and line."""
+
+
+def recorded(data: str, line: str, where: str) -> str:
+    """The value of the header line ``# <line>: <value>`` of the data file ``data`` (relative to the
+    repository)."""
+    path = ROOT / data
+    marker = "torch_version" if line == "torch" else line
+    if not path.is_file():
+        raise MarkerError(f"{where}: @@{marker}:{data}@@ names a file that does not exist")
+    found = re.search(rf"^# {line}: (?P<value>\S(?:.*\S)?)\s*$", path.read_text(encoding="utf-8"), re.MULTILINE)
+    if not found:
+        what, shape = ("torch version", "version") if line == "torch" else (line, "value")
+        raise MarkerError(f"{where}: {data} records no {what} (a line `# {line}: <{shape}>`)")
+    return found["value"]
 
 
 def measured_torch(data: str, where: str) -> str:
     """The torch version the data file ``data`` (relative to the repository) was measured with."""
-    path = ROOT / data
-    if not path.is_file():
-        raise MarkerError(f"{where}: @@torch_version:{data}@@ names a file that does not exist")
-    found = RECORDED_TORCH.search(path.read_text(encoding="utf-8"))
-    if not found:
-        raise MarkerError(f"{where}: {data} records no torch version (a line `# torch: <version>`)")
-    return found["version"].split("+")[0]
+    return recorded(data, "torch", where).split("+")[0]
 
 
 def fill_in(text: str, page: Path | str = "<page>", first_line: int = 1) -> str:
@@ -61,6 +71,8 @@ def fill_in(text: str, page: Path | str = "<page>", first_line: int = 1) -> str:
         where = f"{page}:{first_line + index}"
 
         def fill(found: re.Match, where: str = where) -> str:
+            if found["line"]:
+                return recorded(found["file"], found["line"], where)
             return pin if found["data"] is None else measured_torch(found["data"], where)
 
         lines[index] = FILLED.sub(fill, line)
@@ -68,7 +80,8 @@ def fill_in(text: str, page: Path | str = "<page>", first_line: int = 1) -> str:
         if stray:
             raise MarkerError(
                 f"{where}: {stray[0].strip()!r} is no marker: the pinned torch is written {MARKER}, "
-                "the torch of a measurement @@torch_version:<data file>@@"
+                "the torch of a measurement @@torch_version:<data file>@@ (its machine, processors "
+                "and date @@machine:<data file>@@, @@processors:<data file>@@, @@date:<data file>@@)"
             )
     return "".join(lines)
 
