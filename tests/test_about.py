@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 import pytest
@@ -143,3 +145,60 @@ def test_the_about_page_says_the_notes_are_unpublished_and_no_page_points_to_the
     for path in sorted(DOCS.rglob("*.md")):
         text = path.read_text(encoding="utf-8")
         assert "lesson.zh.txt" not in text and "source-lesson" not in text, path
+
+
+@pytest.fixture
+def agg():
+    """matplotlib's Agg backend, which MPLBACKEND chooses for the pages' blocks (course/pytest_pages.py);
+    other tests in this process may have switched to another (the figure scripts draw SVG)."""
+    import matplotlib.pyplot as plt
+
+    assert os.environ["MPLBACKEND"].lower() == "agg"
+    before = plt.get_backend()
+    plt.switch_backend("agg")
+    yield plt
+    plt.close("all")
+    plt.switch_backend(before)
+
+
+def test_matplotlib_s_cannot_be_shown_warning_is_left_out_though_python_attributes_it_to_the_page(agg, monkeypatch):
+    monkeypatch.setenv("DISPLAY", ":0")  # where matplotlib warns: a display, but a backend that cannot use it
+    page = ROOT / "docs" / "about-test.md"
+    code = "import matplotlib.pyplot as plt\nimport warnings\nplt.plot([1, 2])\nplt.show()\nwarnings.warn('other')\n"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        exec(compile(code, str(page), "exec"), {"__name__": "__main__"})
+    attributed = [(w.filename, str(w.message)) for w in caught if w.category is UserWarning]
+    assert attributed[0] == (str(page), "FigureCanvasAgg is non-interactive, and thus cannot be shown")
+    shown = harness().run_block(Block(page, 1, code, ""), {"__name__": "__main__"})
+    assert shown == "UserWarning: other\n"  # the page's own other warning is still shown
+
+
+def test_under_agg_plt_show_opens_no_window_renders_nothing_and_returns(agg):
+    figure, axes = agg.subplots()
+    axes.plot([1, 2])
+    draws = []
+    figure.canvas.mpl_connect("draw_event", draws.append)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "cannot be shown", where DISPLAY is set
+        agg.show()
+    assert draws == []
+    figure.canvas.draw()
+    assert len(draws) == 1  # rendering happens only when asked for (savefig, canvas.draw)
+
+
+def test_the_timing_captions_are_typed_and_the_checkpointing_caption_is_filled_in_from_its_file():
+    # What the about page says after `make measure` on another machine; change it if this changes.
+    for lang in ("zh", "en"):
+        lines = {
+            page: [
+                line
+                for line in (DOCS / lang / page).read_text(encoding="utf-8").splitlines()
+                if line.startswith("*") and "@@torch_version:" in line
+            ]
+            for page in ("forward-mode.md", "checkpointing.md")
+        }
+        timing, (memory,) = lines["forward-mode.md"], lines["checkpointing.md"]
+        assert len(timing) == 2 and all(re.search(r"\d{4}-\d{2}-\d{2}", line) for line in timing)
+        assert not any("@@date:" in line or "@@machine:" in line for line in timing)
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", memory) and "@@date:" in memory and "@@machine:" in memory
