@@ -153,6 +153,48 @@ def test_with_100_elements_almost_every_draw_has_an_element_off():
     assert fraction_equal(100, 200) < 0.05
 
 
+# "torch 1.12 divided the incoming 2s by s first, which gives exactly 2, so there the gradient is 2 * a for every a
+# whose norm comes out finite and not 0. On torch 2, with more elements there are more chances."
+
+OLDEST_PYTHON = Path(__file__).resolve().parent.parent / ".venvs" / "torch-1.12.0" / "bin" / "python"
+ON_1_12 = """
+import torch
+gen = torch.Generator().manual_seed(0)
+order, twice = True, True
+for n in (1, 5, 100, 1000):
+    for k in range(300):
+        v = torch.randn(n, generator=gen) * 10.0 ** (k % 31 - 15)
+        a = v.clone().requires_grad_()
+        (torch.norm(a) ** 2).backward()
+        s = torch.norm(v)
+        order &= torch.equal(a.grad, v * ((2 * s) / s))
+        twice &= torch.equal(a.grad, 2 * v)
+        b = v.clone().requires_grad_()
+        (torch.norm(b) * 0.7).backward()
+        order &= torch.equal(b.grad, v * (torch.tensor(0.7) / s))
+print(torch.__version__.split("+")[0], order, twice)
+for values in ([1e30, 1.0], [1e-45, 3e-45]):  # the norm overflows to inf, or underflows to 0
+    v = torch.tensor(values)
+    a = v.clone().requires_grad_()
+    (torch.norm(a) ** 2).backward()
+    print(torch.norm(v).item(), torch.equal(a.grad, 2 * v))
+"""
+
+
+@pytest.mark.skipif(not OLDEST_PYTHON.exists(), reason="no .venvs/torch-1.12.0 (made by `make versions`)")
+def test_on_torch_1_12_the_norm_squared_gradient_is_2a_wherever_the_norm_is_finite_and_not_0():
+    out = subprocess.run([str(OLDEST_PYTHON), "-c", ON_1_12], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:3] == ["1.12.0 True True", "inf False", "0.0 False"]
+
+
+def test_on_the_pinned_torch_the_norm_overflows_and_underflows_as_on_torch_1_12():
+    """The condition the page gives for torch 1.12 is needed on torch 2 as well: neither gives 2a there."""
+    for values, norm in (([1e30, 1.0], math.inf), ([1e-45, 3e-45], 0.0)):
+        v = torch.tensor(values)
+        assert torch.norm(v).item() == norm
+        assert not torch.equal(grad_of(norm_squared, v), 2 * v)
+
+
 def test_at_zero_both_gradients_are_zero_but_the_hessian_through_the_norm_is_nan():
     zero = torch.zeros(3)
     assert torch.equal(grad_of(norm_squared, zero), zero)
@@ -201,6 +243,7 @@ EDGE_VALUES = torch.tensor(
 )
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
 @pytest.mark.parametrize("kwargs", [{}, {"create_graph": True}], ids=["plain", "create_graph"])
 def test_sum_of_squares_gradient_is_exactly_2a_at_edge_values(kwargs):
     grad = grad_of(lambda t: (t * t).sum(), EDGE_VALUES, **kwargs)
@@ -325,6 +368,40 @@ print(torch.backends.cpu.get_cpu_capability())
     env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "DEFAULT"
+
+
+# "(with subnormal numbers, as by default; after torch.set_flush_denormal(True), which treats them as 0, the nan
+# starts below about 2^-127)." The setting is global, so it runs in a process of its own.
+
+FLUSHED = """
+import math
+import torch
+if not torch.set_flush_denormal(True):
+    print("unsupported")
+    raise SystemExit
+x = torch.tensor(1.0)
+def estimate(eps):
+    return ((torch.sin(x + eps) - torch.sin(x - eps)) / (2 * eps)).item()
+steps = [2.0 ** (-k / 4) for k in range(24 * 4, 127 * 4 + 1)]  # 2^-24 down to 2^-127
+assert all(estimate(eps) == 0 for eps in steps)
+for eps in [2.0**-127 * (1 - 2.0**-20), 2.0**-128, 1e-40, 1e-45, 2.0**-151, 1e-300]:
+    assert math.isnan(estimate(eps)), eps
+torch.set_flush_denormal(False)
+assert estimate(2.0**-128) == 0 and estimate(1e-45) == 0  # with subnormals again, the plateau is back
+print(torch.backends.cpu.get_cpu_capability())
+"""
+
+
+@pytest.mark.parametrize("capability", [None, "default"], ids=["native", "ATEN_CPU_CAPABILITY=default"])
+def test_after_set_flush_denormal_the_float32_estimate_is_nan_from_just_below_2_to_the_minus_127(capability):
+    env = dict(os.environ)
+    if capability:
+        env["ATEN_CPU_CAPABILITY"] = capability
+    out = subprocess.run([sys.executable, "-c", FLUSHED], env=env, capture_output=True, text=True, check=True)
+    if out.stdout.strip() == "unsupported":
+        pytest.skip("this CPU cannot flush subnormal numbers")
+    if capability:
+        assert out.stdout.strip() == "DEFAULT"
 
 
 def test_at_gradchecks_step_float32_is_off_in_the_third_decimal_and_float64_is_not():

@@ -55,6 +55,96 @@ def test_backward_with_create_graph_leaves_x_grad_without_grad_fn_under_the_same
     assert x.grad.grad_fn is not None
 
 
+# "By default ... the result is a plain tensor without a grad_fn (unless grad_outputs itself has a graph and the
+# backward hands it through unchanged, as that of x.clone() or x + 1 does)."
+
+HANDS_THROUGH = {"clone": lambda x: x.clone(), "x+1": lambda x: x + 1, "x-c": lambda x: x - 2.0}
+CHANGES_IT = {
+    "3x": lambda x: 3 * x,
+    "x*1": lambda x: x * 1,
+    "sin": lambda x: x.sin(),
+    "x*x": lambda x: x * x,
+    "view": lambda x: x.view(3, 1).view(3),
+}
+
+
+@pytest.mark.parametrize(
+    "make, hands_through",
+    [*((m, True) for m in HANDS_THROUGH.values()), *((m, False) for m in CHANGES_IT.values())],
+    ids=[*HANDS_THROUGH, *CHANGES_IT],
+)
+def test_without_create_graph_a_gradient_has_a_graph_only_where_the_backward_hands_a_grad_outputs_with_one_through(
+    make, hands_through
+):
+    x = torch.randn(3, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    w = torch.ones(3, requires_grad=True)
+    v = w * 2
+    (gradient,) = torch.autograd.grad(make(x), x, grad_outputs=v)
+    assert (gradient.grad_fn is not None) == hands_through
+    if hands_through:
+        assert gradient is v  # the very tensor, with its graph back to w
+        assert torch.equal(torch.autograd.grad(gradient.sum(), w)[0], torch.full((3,), 2.0))
+    # A grad_outputs without a graph gives a plain tensor for every one of them.
+    (plain,) = torch.autograd.grad(make(x), x, grad_outputs=v.detach())
+    assert plain.grad_fn is None and not plain.requires_grad
+
+
+def test_backward_stores_a_plain_x_grad_even_when_it_hands_a_gradient_with_a_graph_through():
+    x = torch.randn(3, requires_grad=True)
+    v = torch.ones(3, requires_grad=True) * 2
+    x.clone().backward(v)
+    assert x.grad.grad_fn is None and x.grad is not v
+
+
+# --- The create_graph warning of backward() --------------------------------------------------------
+# "PyTorch issues a UserWarning (whether or not x.grad has a grad_fn) ... By default the warning appears once
+# per process; it comes on every call only when both torch.set_warn_always(True) and Python's
+# warnings.simplefilter("always") are set." Each case needs a fresh process.
+
+CREATE_GRAPH_CALLS = (
+    "import sys, warnings, torch\n"
+    "if 'warn_always' in sys.argv: torch.set_warn_always(True)\n"
+    "if 'simplefilter' in sys.argv: warnings.simplefilter('always')\n"
+    "for make in (lambda x: (3 * x).sum(), lambda x: (x * x).sum(), lambda x: (x * x).sum()):\n"
+    "    x = torch.ones(3, requires_grad=True)\n"
+    "    make(x).backward(create_graph=True)\n"
+    "    print('call', x.grad.grad_fn is not None, file=sys.stderr, flush=True)\n"
+)
+RELEASES = {
+    "pinned": Path(sys.executable),
+    **{release: ROOT / ".venvs" / f"torch-{release}" / "bin" / "python" for release in ("2.14.1", "2.0.1", "1.12.0")},
+}
+SWITCHES = {  # switches set -> how many of the three calls warn
+    "default": ((), [1, 0, 0]),
+    "set_warn_always only": (("warn_always",), [1, 0, 0]),
+    "simplefilter only": (("simplefilter",), [1, 0, 0]),
+    "both": (("warn_always", "simplefilter"), [1, 1, 1]),
+}
+# One switch alone is tried on the pinned torch only: each case starts a process.
+WARNING_CASES = [("pinned", name) for name in SWITCHES] + [
+    (release, name) for release in RELEASES if release != "pinned" for name in ("default", "both")
+]
+
+
+@pytest.mark.parametrize("release, switches", WARNING_CASES, ids=[f"{r}-{n}" for r, n in WARNING_CASES])
+def test_backward_with_create_graph_warns_once_per_process_unless_both_switches_ask_for_every_call(release, switches):
+    switches, shown = SWITCHES[switches]
+    python = RELEASES[release]
+    if not python.exists():
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    output = run(python, "-c", CREATE_GRAPH_CALLS, *switches, code=None)
+    counts, graphs, current = [], [], 0
+    for line in output.splitlines():
+        if "UserWarning: Using backward() with create_graph=True will create a reference cycle" in line:
+            current += 1
+        elif line.startswith("call "):
+            counts.append(current)
+            graphs.append(line == "call True")
+            current = 0
+    assert counts == shown
+    assert graphs == [False, True, True]  # the first call warns although its x.grad has no grad_fn
+
+
 # --- Which results carry a tangent ------------------------------------------------------------------
 
 
@@ -290,44 +380,80 @@ def test_a_dual_gradient_gives_none_only_where_the_derivative_of_the_gradient_is
         assert torch.allclose(tangent, derivative)
 
 
-def test_forward_over_reverse_raises_for_group_norm_and_mse_loss_where_double_backward_works():
-    """Each backward formula on the way must work on dual tensors; these two do not."""
-    functional = torch.nn.functional
+# "A dual tensor through the plain backward of group_norm raises NotImplementedError. jvp(grad(f)) handles some such
+# formulas, group_norm's among them, but not all: it raises a RuntimeError, as the dual tensor does, for mse_loss with
+# its default reduction='mean' (reduction='sum' works, and so does torch.func.hessian on the mean). Double backward
+# with create_graph=True works in all these cases."
+
+functional = torch.nn.functional
+
+
+def dual_through_plain_backward(function, at, direction):
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(at.clone().requires_grad_(), direction)
+        (gradient,) = torch.autograd.grad(function(dual), dual)
+        return fwAD.unpack_dual(gradient).tangent
+
+
+def double_backward(function, at, direction):
+    leaf = at.clone().requires_grad_()
+    (gradient,) = torch.autograd.grad(function(leaf), leaf, create_graph=True)
+    return torch.autograd.grad((gradient * direction).sum(), leaf)[0]
+
+
+def jvp_of_grad(function, at, direction):
+    return torch.func.jvp(torch.func.grad(function), (at,), (direction,))[1]
+
+
+def test_jvp_of_grad_goes_through_group_norm_where_a_dual_tensor_through_a_plain_backward_raises():
     generator = torch.Generator().manual_seed(0)
-    images = torch.randn(1, 4, 4, generator=generator, dtype=torch.float64)
-    X = torch.randn(8, 3, generator=generator, dtype=torch.float64)
-    y = torch.randn(8, generator=generator, dtype=torch.float64)
-    w = torch.randn(3, generator=generator, dtype=torch.float64)
-    v = torch.randn(3, generator=generator, dtype=torch.float64)
+    images = torch.randn(2, 4, 5, generator=generator, dtype=torch.float64)
+    direction = torch.randn(2, 4, 5, generator=generator, dtype=torch.float64)
 
     def group_norm(t):
         return functional.group_norm(t, 2).pow(3).sum()
 
-    def mse(t):
-        return functional.mse_loss(X @ t, y)
-
-    # Forward mode alone goes through group_norm; its backward formula has no forward-mode formula.
+    # Forward mode alone goes through group_norm; it is the backward formula that has no forward-mode formula.
     with fwAD.dual_level():
-        assert fwAD.unpack_dual(group_norm(fwAD.make_dual(images, torch.ones_like(images)))).tangent is not None
+        assert fwAD.unpack_dual(group_norm(fwAD.make_dual(images, direction))).tangent is not None
     with pytest.raises(NotImplementedError, match="native_group_norm_backward"):
-        gradient_of_dual(group_norm, images)
-    with pytest.raises(RuntimeError):
-        torch.func.jvp(torch.func.grad(mse), (w,), (v,))
-    with pytest.raises(RuntimeError):
-        gradient_of_dual(mse, w)
+        dual_through_plain_backward(group_norm, images, direction)
+    assert torch.allclose(jvp_of_grad(group_norm, images, direction), double_backward(group_norm, images, direction))
 
-    # Double backward with create_graph=True works for both. For group_norm, unlike the dual tensor through
-    # a plain backward, torch.func's jvp(grad(...)) does work; it gives the value to compare with.
-    ones = torch.ones_like(images)
-    _, group_norm_hv = torch.func.jvp(torch.func.grad(group_norm), (images,), (ones,))
-    for function, at, direction, expected in [
-        (mse, w, v, 2 / 8 * X.T @ X @ v),
-        (group_norm, images, ones, group_norm_hv),
-    ]:
-        leaf = at.clone().requires_grad_()
-        (gradient,) = torch.autograd.grad(function(leaf), leaf, create_graph=True)
-        (hv,) = torch.autograd.grad((gradient * direction).sum(), leaf)
-        assert torch.allclose(hv, expected)
+
+_generator = torch.Generator().manual_seed(0)
+MSE_X = torch.randn(8, 3, generator=_generator, dtype=torch.float64)
+MSE_Y = torch.randn(8, generator=_generator, dtype=torch.float64)
+MSE_CASES = {  # (function of reduction, point, direction)
+    "X @ w against y": (
+        lambda reduction: lambda w: functional.mse_loss(MSE_X @ w, MSE_Y, reduction=reduction),
+        torch.randn(3, generator=_generator, dtype=torch.float64),
+        torch.randn(3, generator=_generator, dtype=torch.float64),
+    ),
+    "t against zeros": (
+        lambda reduction: lambda t: functional.mse_loss(t, torch.zeros_like(t), reduction=reduction),
+        torch.randn(2, 4, 5, generator=_generator, dtype=torch.float64),
+        torch.randn(2, 4, 5, generator=_generator, dtype=torch.float64),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MSE_CASES)
+def test_forward_over_reverse_raises_for_mse_loss_only_with_its_default_mean_reduction(case):
+    make, at, direction = MSE_CASES[case]
+    mean = make("mean")
+    expected = double_backward(mean, at, direction)  # double backward works
+    for route in (jvp_of_grad, dual_through_plain_backward):
+        with pytest.raises(RuntimeError, match="ZeroTensors are immutable"):
+            route(mean, at, direction)
+    for function in (make("sum"), lambda t: make("none")(t).mean()):
+        for route in (jvp_of_grad, dual_through_plain_backward, double_backward):
+            assert torch.allclose(route(function, at, direction), double_backward(function, at, direction))
+    # torch.func.hessian (jacfwd over jacrev) works on the mean loss itself.
+    hessian = torch.func.hessian(mean)(at).reshape(at.numel(), at.numel())
+    assert torch.allclose(hessian @ direction.flatten(), expected.flatten())
+    # The sum is the mean times the number of terms, and so is its Hessian-vector product.
+    assert torch.allclose(jvp_of_grad(make("sum"), at, direction), expected * make("none")(at).numel())
 
 
 # --- The warning forward mode prints on its first use ----------------------------------------------
@@ -350,9 +476,8 @@ FIRST_USE = (
 
 def run(python, *options, code=FIRST_USE) -> str:
     """What the process wrote, stderr and stdout in the order written."""
-    result = subprocess.run(
-        [str(python), *options, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=True
-    )
+    command = [str(python), *options] if code is None else [str(python), *options, "-c", code]
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=True)
     return result.stdout
 
 
