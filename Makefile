@@ -63,9 +63,10 @@ test: setup ## run every test: page code blocks, snippets, hooks, the strict bui
 	$(PYTHON) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder
 
 # The loop while writing: the pages' blocks and the unit tests, without the site build (a test that
-# uses it is marked `build` by tests/conftest.py), so without a browser, and without Jupyter kernels.
+# uses it is marked `build` by tests/conftest.py), so without a browser, without Jupyter kernels, and
+# without the runs of every page under another CPU capability (`every_page`).
 test-fast: setup-build ## run the pages' code blocks and the unit tests: no site build, no browser, no notebooks
-	$(PYTHON) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder -m "not build and not jupyter"
+	$(PYTHON) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder -m "not build and not jupyter and not every_page"
 
 outputs: setup ## rewrite the outputs shown under code blocks with what the code prints, then show the diff
 	-$(PYTHON) -m pytest docs --update-outputs -q

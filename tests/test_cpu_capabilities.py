@@ -20,6 +20,7 @@ LOWER = {"AVX512": ["avx2", "default"], "AVX2": ["default"]}
 CAPABILITIES = LOWER.get(torch.backends.cpu.get_cpu_capability(), ["default"])
 
 
+@pytest.mark.every_page
 @pytest.mark.parametrize("capability", CAPABILITIES)
 def test_every_page_prints_the_same_under_a_lower_cpu_capability(capability):
     # A run of its own: not a worker of the surrounding `pytest -n` (xdist's variables dropped).
