@@ -2,8 +2,8 @@
 
 The page says: the gradient of D2L's f is k (J = k I) for scalars, vectors and matrices; the branch
 follows the float32 sum, which rounding can change; compare a.grad * a with d (d / a is nan where a
-has a 0), and a.grad with k where a has zeros or tiny components, since allclose lets a.grad[i] be off by
-about atol / |a_i|; == is not a sound check; any gradient argument of d's shape
+has a 0), and a.grad with k where a has zeros or tiny components, since the product check can miss an
+error there (the bound atol / |a_i| + rtol |k| is floating-point.md's); == is not a sound check; any gradient argument of d's shape
 works; f(zeros) never returns, one nonzero element is enough; a tiny a overflows k, not d; where two
 branches meet, autograd gives the slope of the branch that ran. The figure shows f on linear axes,
 its slopes on log axes, and the page's example.

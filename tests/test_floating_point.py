@@ -663,3 +663,24 @@ def test_mse_loss_with_equal_shapes_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         F.mse_loss(torch.zeros(8, 1), torch.zeros(8, 1))
+
+
+def test_allclose_lets_w_times_a_i_pass_for_k_times_a_i_while_w_is_within_about_atol_over_a_i_plus_rtol_k():
+    # allclose(x, y): |x - y| <= atol + rtol |y|; with x = w a_i, y = k a_i: |w - k| <= atol / |a_i| + rtol |k|.
+    atol, rtol = 1e-8, 1e-5
+    for k in (512.0, 51200.0, -3.0):
+        for a_i in (1e-9, -1e-9, 2e-11, 1e-6, 1e-3, 0.5, 3.0):
+            a = torch.tensor([a_i])
+            bound = atol / abs(a[0].item()) + rtol * abs(k)
+            for factor, passes in ((0.9, True), (-0.9, True), (1.1, False), (-1.1, False)):
+                assert torch.allclose(torch.tensor([k + factor * bound]) * a, k * a) == passes, (k, a_i, factor)
+    # The page's numbers: k = 512, a_i = 1e-9 gives about 10, so 520 passes and 523 does not.
+    assert abs(1e-8 / 1e-9 + 1e-5 * 512 - 10) < 0.01
+    a = torch.tensor([1.0, 1e-9, 2.0])
+    assert torch.allclose(torch.tensor([512.0, 520.0, 512.0]) * a, 512 * a)
+    assert not torch.allclose(torch.tensor([512.0, 523.0, 512.0]) * a, 512 * a)
+    # At a_i = 0 every finite w passes; an infinite one does not (inf * 0 is nan).
+    zero = torch.zeros(1)
+    for w in (7.0, -1e30, 3e38, 0.0):
+        assert torch.allclose(torch.tensor([w]) * zero, 512 * zero)
+    assert not torch.allclose(torch.tensor([math.inf]) * zero, 512 * zero)
