@@ -612,3 +612,126 @@ def test_one_whole_chain_checkpoint_peaks_above_none_by_the_saved_rng_state(meas
         )
     )
     assert unpreserved == plain
+
+
+# --- moved from detach: "So is a tensor the function takes from outside, not as an argument, and that is changed in
+# place between the two passes (through detach(), say): the recomputation uses the new values and nothing raises." ---
+
+
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_an_in_place_change_through_detach_of_a_checkpointed_output_raises_nothing(reentrant):
+    from torch.utils.checkpoint import checkpoint
+
+    a = torch.ones(3, requires_grad=True)
+    b = checkpoint(torch.exp, a, use_reentrant=reentrant)
+    b.detach().mul_(0)
+    b.sum().backward()  # no error: exp is recomputed from a, which did not change
+    torch.testing.assert_close(a.grad, torch.full((3,), torch.e))
+
+
+def _exp_times(w):
+    return lambda t: t.exp() * w
+
+
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_a_checkpoint_recomputes_its_intermediate_values_so_changing_one_it_returns_leaves_the_gradient_right(
+    reentrant,
+):
+    from torch.utils.checkpoint import checkpoint
+
+    def f(x):
+        h = x.exp()
+        return h, h.sin()
+
+    a = torch.ones(3, requires_grad=True)
+    h, s = checkpoint(f, a, use_reentrant=reentrant)
+    h.detach().mul_(0)
+    s.sum().backward()  # no error, and h is recomputed from a
+    torch.testing.assert_close(a.grad, torch.e * torch.cos(torch.full((3,), torch.e)))
+
+
+@pytest.mark.parametrize("captured", ["a leaf", "a non-leaf"])
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_a_change_to_a_tensor_a_checkpointed_function_takes_from_outside_raises_nothing_and_gives_a_wrong_gradient(
+    reentrant, captured
+):
+    from torch.utils.checkpoint import checkpoint
+
+    w = torch.full((3,), 2.0, requires_grad=True)
+    outside = w if captured == "a leaf" else w * 1
+    x = torch.ones(3, requires_grad=True)
+    y = checkpoint(lambda t: t * outside, x, use_reentrant=reentrant)
+    outside.detach().mul_(0)
+    y.sum().backward()  # no error
+    assert torch.equal(x.grad, torch.zeros(3))  # the true gradient is 2 each
+
+
+def test_a_change_to_a_checkpoint_input_does_not_always_raise_so_the_box_says_not_always():
+    from torch.utils.checkpoint import checkpoint
+
+    # Passed by position: the pinned torch (and 2.14.1, not 2.0.1 or 1.12.0) checks its version before it recomputes.
+    a = torch.ones(3, requires_grad=True)
+    b = checkpoint(torch.exp, a, use_reentrant=False)
+    a.detach().mul_(0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()
+    # Passed by keyword: not checked, and the gradient silently goes wrong.
+    x = torch.ones(3, requires_grad=True)
+    w = torch.full((3,), 2.0, requires_grad=True)
+    y = checkpoint(lambda t, w=None: t.exp() * w, x, w=w, use_reentrant=False)
+    w.detach().mul_(0)
+    y.sum().backward()
+    assert torch.equal(x.grad, torch.zeros(3))  # the true gradient is 2e each
+
+
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_a_checkpoint_keeps_no_intermediate_value_of_its_segment_only_its_input(reentrant):
+    from torch.utils.checkpoint import checkpoint
+
+    kept = []
+
+    def pack(t):
+        kept.append(t)
+        return t
+
+    a = torch.ones(3, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        checkpoint(lambda t: t.exp().sin().exp(), a, use_reentrant=reentrant)
+    # exp, sin and exp would save three tensors; the outer hooks see only the input a.
+    assert len(kept) == 1 and kept[0] is a
+
+
+CHECKPOINT_ON_RELEASE = """
+import warnings; warnings.simplefilter("ignore")
+import torch
+from torch.utils.checkpoint import checkpoint
+def f(x):
+    h = x.exp(); return h, h.sin()
+a = torch.ones(3, requires_grad=True); h, s = checkpoint(f, a, use_reentrant=False)
+h.detach().mul_(0); s.sum().backward(); print("returned_intermediate_right", abs(a.grad[0].item() + 2.4783) < 1e-4)
+w = torch.full((3,), 2.0, requires_grad=True); x = torch.ones(3, requires_grad=True)
+y = checkpoint(lambda t: t * w, x, use_reentrant=False); w.detach().mul_(0); y.sum().backward()
+print("captured_silently_wrong", x.grad.tolist() == [0.0, 0.0, 0.0])
+a = torch.ones(3, requires_grad=True); b = checkpoint(torch.exp, a, use_reentrant=False); a.detach().mul_(0)
+try:
+    b.sum().backward(); print("positional_input_raises", False)
+except RuntimeError:
+    print("positional_input_raises", True)
+"""
+
+
+@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+def test_the_in_place_sentences_of_the_box_hold_on_the_other_recorded_releases(release):
+    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
+    out = subprocess.run(
+        [str(python), "-c", CHECKPOINT_ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert dict(zip(out[::2], out[1::2])) == {
+        "returned_intermediate_right": "True",
+        "captured_silently_wrong": "True",
+        # The box names only tensors taken from outside: a positional input is checked on newer releases only.
+        "positional_input_raises": "True" if release == "2.14.1" else "False",
+    }

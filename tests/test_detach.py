@@ -422,50 +422,7 @@ def test_the_version_counter_and_clone_sentences_hold_on_the_other_recorded_rele
     }
 
 
-# --- the third review: saved-tensor hooks, create_graph under no_grad, views, the first backward ------
-
-
-def _identity_hooks():
-    return torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)
-
-
-@pytest.mark.parametrize("saving", ["saved_tensors_hooks", "save_on_cpu"])
-def test_when_saved_tensor_hooks_do_the_saving_the_version_is_not_checked_and_a_wrong_gradient_passes_silently(saving):
-    a = torch.ones(3, requires_grad=True)
-    with _identity_hooks() if saving == "saved_tensors_hooks" else torch.autograd.graph.save_on_cpu():
-        b = a.exp()
-    b.detach().mul_(0)
-    assert b._version == 1  # counted, but nobody checks it
-    b.sum().backward()  # no error
-    assert torch.equal(a.grad, torch.zeros(3))  # the true gradient is e = 2.7183 each
-
-
-def test_a_hook_that_saves_a_copy_is_not_checked_either_but_keeps_the_right_gradient_so_the_box_says_can():
-    a = torch.ones(3, requires_grad=True)
-    with torch.autograd.graph.saved_tensors_hooks(lambda t: t.clone(), lambda t: t):
-        b = a.exp()
-    b.detach().mul_(0)
-    b.sum().backward()
-    torch.testing.assert_close(a.grad, torch.full((3,), torch.e))
-
-
-@pytest.mark.parametrize("reentrant", [False, True])
-def test_an_in_place_change_through_detach_of_a_checkpointed_output_raises_nothing(reentrant):
-    from torch.utils.checkpoint import checkpoint
-
-    a = torch.ones(3, requires_grad=True)
-    b = checkpoint(torch.exp, a, use_reentrant=reentrant)
-    b.detach().mul_(0)
-    b.sum().backward()  # no error: exp is recomputed from a, which did not change
-    torch.testing.assert_close(a.grad, torch.full((3,), torch.e))
-
-
-def test_without_hooks_the_same_change_raises_so_the_hooks_are_the_exception():
-    a = torch.ones(3, requires_grad=True)
-    b = a.exp()
-    b.detach().mul_(0)
-    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
-        b.sum().backward()
+# --- the third review: create_graph under no_grad, views, the first backward ----------------------
 
 
 class _Double(torch.autograd.Function):
@@ -550,25 +507,13 @@ def test_a_view_of_an_ordinary_tensor_taken_inside_inference_mode_is_not_an_infe
 
 
 @pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
-def test_the_hooks_and_create_graph_sentences_hold_on_the_other_recorded_releases(release):
+def test_the_create_graph_sentences_hold_on_the_other_recorded_releases(release):
     python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
     if not python.exists():
         pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
     script = """
 import warnings; warnings.simplefilter("ignore")
 import torch
-from torch.utils.checkpoint import checkpoint
-a = torch.ones(3, requires_grad=True)
-with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
-    b = a.exp()
-b.detach().mul_(0); b.sum().backward(); print("hooks", a.grad.tolist() == [0.0, 0.0, 0.0])
-a.grad = None
-with torch.autograd.graph.save_on_cpu():
-    b = a.exp()
-b.detach().mul_(0); b.sum().backward(); print("save_on_cpu", a.grad.tolist() == [0.0, 0.0, 0.0])
-a.grad = None
-b = checkpoint(torch.exp, a, use_reentrant=False)
-b.detach().mul_(0); b.sum().backward(); print("checkpoint", abs(a.grad[0].item() - 2.7183) < 1e-4)
 x = torch.tensor(2.0, requires_grad=True); y = x ** 3
 with torch.no_grad():
     g, = torch.autograd.grad(y, x, create_graph=True)
@@ -583,87 +528,12 @@ print("inference_mode_records", g.requires_grad)
         [str(python), "-c", script], env=env, cwd="/", capture_output=True, text=True, check=True
     ).stdout.split()
     assert dict(zip(out[::2], out[1::2])) == {
-        "hooks": "True",
-        "save_on_cpu": "True",
-        "checkpoint": "True",
         "no_grad_records": "True",
         "inference_mode_records": "False",
     }
 
 
-# --- the fourth review: checkpoint is not like save_on_cpu, views taken in inference_mode, enable_grad ---
-
-
-def _exp_times(w):
-    return lambda t: t.exp() * w
-
-
-@pytest.mark.parametrize("reentrant", [False, True])
-def test_a_checkpoint_recomputes_its_intermediate_values_so_changing_one_it_returns_leaves_the_gradient_right(
-    reentrant,
-):
-    from torch.utils.checkpoint import checkpoint
-
-    def f(x):
-        h = x.exp()
-        return h, h.sin()
-
-    a = torch.ones(3, requires_grad=True)
-    h, s = checkpoint(f, a, use_reentrant=reentrant)
-    h.detach().mul_(0)
-    s.sum().backward()  # no error, and h is recomputed from a
-    torch.testing.assert_close(a.grad, torch.e * torch.cos(torch.full((3,), torch.e)))
-
-
-@pytest.mark.parametrize("captured", ["a leaf", "a non-leaf"])
-@pytest.mark.parametrize("reentrant", [False, True])
-def test_a_change_to_a_tensor_a_checkpointed_function_takes_from_outside_raises_nothing_and_gives_a_wrong_gradient(
-    reentrant, captured
-):
-    from torch.utils.checkpoint import checkpoint
-
-    w = torch.full((3,), 2.0, requires_grad=True)
-    outside = w if captured == "a leaf" else w * 1
-    x = torch.ones(3, requires_grad=True)
-    y = checkpoint(lambda t: t * outside, x, use_reentrant=reentrant)
-    outside.detach().mul_(0)
-    y.sum().backward()  # no error
-    assert torch.equal(x.grad, torch.zeros(3))  # the true gradient is 2 each
-
-
-def test_a_change_to_a_checkpoint_input_does_not_always_raise_so_the_box_says_not_always():
-    from torch.utils.checkpoint import checkpoint
-
-    # Passed by position: the pinned torch (and 2.14.1, not 2.0.1 or 1.12.0) checks its version before it recomputes.
-    a = torch.ones(3, requires_grad=True)
-    b = checkpoint(torch.exp, a, use_reentrant=False)
-    a.detach().mul_(0)
-    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
-        b.sum().backward()
-    # Passed by keyword: not checked, and the gradient silently goes wrong.
-    x = torch.ones(3, requires_grad=True)
-    w = torch.full((3,), 2.0, requires_grad=True)
-    y = checkpoint(lambda t, w=None: t.exp() * w, x, w=w, use_reentrant=False)
-    w.detach().mul_(0)
-    y.sum().backward()
-    assert torch.equal(x.grad, torch.zeros(3))  # the true gradient is 2e each
-
-
-@pytest.mark.parametrize("reentrant", [False, True])
-def test_a_checkpoint_keeps_no_intermediate_value_of_its_segment_only_its_input(reentrant):
-    from torch.utils.checkpoint import checkpoint
-
-    kept = []
-
-    def pack(t):
-        kept.append(t)
-        return t
-
-    a = torch.ones(3, requires_grad=True)
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        checkpoint(lambda t: t.exp().sin().exp(), a, use_reentrant=reentrant)
-    # exp, sin and exp would save three tensors; the outer hooks see only the input a.
-    assert len(kept) == 1 and kept[0] is a
+# --- the fourth review: views taken in inference_mode, enable_grad -----------------------------------
 
 
 @pytest.mark.parametrize("base", ["a leaf", "a non-leaf"])
@@ -715,26 +585,13 @@ def test_code_that_turns_grad_mode_back_on_inside_no_grad_is_recorded_but_not_in
 
 
 @pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
-def test_the_checkpoint_view_and_enable_grad_sentences_hold_on_the_other_recorded_releases(release):
+def test_the_view_and_enable_grad_sentences_hold_on_the_other_recorded_releases(release):
     python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
     if not python.exists():
         pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
     script = """
 import warnings; warnings.simplefilter("ignore")
 import torch
-from torch.utils.checkpoint import checkpoint
-def f(x):
-    h = x.exp(); return h, h.sin()
-a = torch.ones(3, requires_grad=True); h, s = checkpoint(f, a, use_reentrant=False)
-h.detach().mul_(0); s.sum().backward(); print("returned_intermediate_right", abs(a.grad[0].item() + 2.4783) < 1e-4)
-w = torch.full((3,), 2.0, requires_grad=True); x = torch.ones(3, requires_grad=True)
-y = checkpoint(lambda t: t * w, x, use_reentrant=False); w.detach().mul_(0); y.sum().backward()
-print("captured_silently_wrong", x.grad.tolist() == [0.0, 0.0, 0.0])
-a = torch.ones(3, requires_grad=True); b = checkpoint(torch.exp, a, use_reentrant=False); a.detach().mul_(0)
-try:
-    b.sum().backward(); print("positional_input_raises", False)
-except RuntimeError:
-    print("positional_input_raises", True)
 w = torch.ones(3, requires_grad=True)
 with torch.inference_mode():
     v = w[:2]
@@ -754,10 +611,6 @@ print("enable_grad_records_in_inference_mode", b.requires_grad)
         [str(python), "-c", script], env=env, cwd="/", capture_output=True, text=True, check=True
     ).stdout.split()
     assert dict(zip(out[::2], out[1::2])) == {
-        "returned_intermediate_right": "True",
-        "captured_silently_wrong": "True",
-        # Why the box says "does not always raise": only newer releases check a positional input.
-        "positional_input_raises": "True" if release == "2.14.1" else "False",
         "view_cut_off": "True",
         "enable_grad_records_in_no_grad": "True",
         "enable_grad_records_in_inference_mode": "False",
@@ -894,3 +747,60 @@ def test_the_thread_and_inference_mode_false_sentences_hold_on_the_other_recorde
         "inference_mode_inference_mode_false_records": "True",
         "setitem_plus_equals_counts": "2",
     }
+
+
+# --- review r6: "a thread you start yourself ... records as usual; PyTorch helpers that hand work to other threads
+# (nn.DataParallel, torch.jit.fork) carry the block's grad mode along" (also grad-modes.md) ---------------------
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_torch_jit_fork_runs_its_task_on_another_thread_with_the_block_s_grad_mode(mode):
+    seen = []
+    main = threading.get_ident()
+
+    @torch.jit.ignore
+    def probe(t: torch.Tensor) -> torch.Tensor:
+        r = t * 2
+        seen.append((threading.get_ident() != main, torch.is_grad_enabled(), r.grad_fn is None))
+        return r
+
+    def inner(t):
+        return probe(t)
+
+    def outer(t):
+        return torch.jit.wait(torch.jit.fork(inner, t))
+
+    a = torch.ones(2, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit.script is deprecated, and still works
+        inner = torch.jit.script(inner)
+        outer = torch.jit.script(outer)
+        with mode():
+            outer(a)
+        outer(a)  # outside the block the forked task records
+    assert seen == [(True, False, True), (True, True, False)]
+
+
+def test_data_parallel_s_parallel_apply_carries_the_block_s_grad_mode_into_its_threads(monkeypatch):
+    import contextlib
+    import importlib
+
+    pa = importlib.import_module("torch.nn.parallel.parallel_apply")  # the module; the package exports the function
+
+    # This machine has no GPU: stub the accelerator calls parallel_apply makes, so it runs its threads on the CPU.
+    monkeypatch.setattr(torch.accelerator, "is_available", lambda: True)
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda *a: torch.device("cpu"))
+    monkeypatch.setattr(torch.accelerator, "current_stream", lambda *a: contextlib.nullcontext())
+    monkeypatch.setattr(torch.accelerator, "device_index", lambda *a: contextlib.nullcontext())
+    lin = torch.nn.Linear(2, 2)
+    main, seen = threading.get_ident(), []
+    lin.register_forward_hook(
+        lambda m, i, o: seen.append((threading.get_ident() != main, torch.is_grad_enabled(), o.grad_fn is None))
+    )
+    x = torch.ones(1, 2)
+    with torch.no_grad():
+        pa.parallel_apply([lin, lin], [(x,), (x,)], devices=[0, 0])
+    assert seen == [(True, False, True)] * 2
+    seen.clear()
+    pa.parallel_apply([lin, lin], [(x,), (x,)], devices=[0, 0])
+    assert seen == [(True, True, False)] * 2

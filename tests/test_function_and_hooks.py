@@ -964,3 +964,204 @@ def test_autograd_records_a_cpp_extension_made_of_torch_operations_but_not_a_ker
     z = ext.raw_softplus(x)
     torch.testing.assert_close(z, torch.nn.functional.softplus(x.detach()))
     assert z.grad_fn is None and not z.requires_grad  # autograd saw nothing: no graph back to x
+
+
+# --- moved from backward-twice (review r6, finding 2): "As with a built-in node, the node lets go of the tensors
+# passed to ctx.save_for_backward once a backward pass has run through it, so a second walk raises unless the first
+# passed retain_graph=True (or create_graph=True). A tensor stored directly as an attribute of ctx would stay with the
+# node, but ... an attribute escapes the in-place check (change it later and the gradient is silently wrong) and the
+# saved-tensor hooks." --------------------------------------------------------------------------------------------
+
+SECOND_TIME = "Trying to backward through the graph a second time"
+
+
+class SquareSaved(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t * t
+
+    @staticmethod
+    def backward(ctx, grad):
+        (t,) = ctx.saved_tensors
+        return 2 * t * grad
+
+
+class SquareSetupContext(torch.autograd.Function):  # the style the page teaches
+    @staticmethod
+    def forward(t):
+        return t * t
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(*inputs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (t,) = ctx.saved_tensors
+        return 2 * t * grad
+
+
+class SquareAttribute(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        ctx.t = t  # what PyTorch asks you not to do
+        return t * t
+
+    @staticmethod
+    def backward(ctx, grad):
+        return 2 * ctx.t * grad
+
+
+@pytest.mark.parametrize("function", [SquareSaved, SquareSetupContext], ids=["forward-ctx", "setup_context"])
+def test_a_tensor_a_custom_function_passes_to_save_for_backward_is_gone_after_the_first_call(function):
+    x = torch.arange(4.0, requires_grad=True)
+    out = function.apply(x)
+    y = out.sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="after they have already been freed"):
+        out.grad_fn.saved_tensors
+    with pytest.raises(RuntimeError, match=SECOND_TIME):
+        y.backward()
+    assert torch.equal(x.grad, 2 * x.detach())
+    for keep in ({"retain_graph": True}, {"create_graph": True}):
+        x.grad = None
+        y = function.apply(x).sum()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # backward(create_graph=True) warns of a reference cycle
+            y.backward(**keep)
+        y.backward()
+        assert torch.equal(x.grad.detach(), 4 * x.detach())
+
+
+def test_a_custom_function_s_ctx_attribute_stays_with_its_node_and_survives_a_second_walk():
+    x = torch.arange(4.0, requires_grad=True)
+    out = SquareAttribute.apply(x)
+    y = out.sum()
+    y.backward()
+    assert out.grad_fn.t is x
+    y.backward()
+    assert torch.equal(x.grad, 4 * x.detach())
+
+
+@pytest.mark.parametrize("input_kind", ["a non-leaf", "a detached leaf"])
+def test_a_ctx_attribute_escapes_the_in_place_check_where_save_for_backward_raises(input_kind):
+    def run(function):
+        x = torch.arange(4.0, requires_grad=True)
+        h = x * 1 if input_kind == "a non-leaf" else x
+        y = function.apply(h).sum()
+        (h if input_kind == "a non-leaf" else h.detach()).mul_(10)  # change the input after the forward pass
+        y.backward()
+        return x.grad
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        run(SquareSaved)
+    assert torch.equal(run(SquareAttribute), torch.tensor([0.0, 20.0, 40.0, 60.0]))  # the true gradient is 2x
+
+
+def test_saved_tensor_hooks_see_what_save_for_backward_saves_and_not_a_ctx_attribute():
+    for function, packed in ((SquareSaved, 1), (SquareSetupContext, 1), (SquareAttribute, 0)):
+        seen = []
+        x = torch.arange(4.0, requires_grad=True)
+        with torch.autograd.graph.saved_tensors_hooks(lambda t: seen.append(t) or t, lambda t: t):
+            function.apply(x).sum()
+        assert len(seen) == packed, function.__name__
+
+
+def test_the_documentation_asks_for_every_tensor_of_the_backward_to_go_through_save_for_backward():
+    doc = torch.autograd.function.FunctionCtx.save_for_backward.__doc__
+    assert (
+        "All tensors intended to be used in the backward pass should be saved with ``save_for_backward``"
+        in " ".join(doc.split())
+    )
+
+
+# --- moved from detach: "While hooks do the saving, the in-place check ... is off: a saved tensor changed in place
+# afterwards (through detach(), say) raises nothing, and unless pack stored a copy, the gradient is silently wrong.
+# save_on_cpu() on the CPU stores no copy, so it too lets such a change through." -----------------------------------
+
+
+def _identity_hooks():
+    return torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)
+
+
+@pytest.mark.parametrize("saving", ["saved_tensors_hooks", "save_on_cpu"])
+def test_when_saved_tensor_hooks_do_the_saving_the_version_is_not_checked_and_a_wrong_gradient_passes_silently(saving):
+    a = torch.ones(3, requires_grad=True)
+    with _identity_hooks() if saving == "saved_tensors_hooks" else torch.autograd.graph.save_on_cpu():
+        b = a.exp()
+    b.detach().mul_(0)
+    assert b._version == 1  # counted, but nobody checks it
+    b.sum().backward()  # no error
+    assert torch.equal(a.grad, torch.zeros(3))  # the true gradient is e = 2.7183 each
+
+
+def test_a_hook_that_saves_a_copy_is_not_checked_either_but_keeps_the_right_gradient_so_the_box_says_can():
+    a = torch.ones(3, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t.clone(), lambda t: t):
+        b = a.exp()
+    b.detach().mul_(0)
+    b.sum().backward()
+    torch.testing.assert_close(a.grad, torch.full((3,), torch.e))
+
+
+def test_without_hooks_the_same_change_raises_so_the_hooks_are_the_exception():
+    a = torch.ones(3, requires_grad=True)
+    b = a.exp()
+    b.detach().mul_(0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()
+
+
+CTX_AND_HOOKS_ON_RELEASE = """
+import warnings; warnings.simplefilter("ignore")
+import torch
+class Saved(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t): ctx.save_for_backward(t); return t * t
+    @staticmethod
+    def backward(ctx, g): (t,) = ctx.saved_tensors; return 2 * t * g
+class Attribute(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t): ctx.t = t; return t * t
+    @staticmethod
+    def backward(ctx, g): return 2 * ctx.t * g
+for name, function in (("saved", Saved), ("attribute", Attribute)):
+    x = torch.arange(4.0, requires_grad=True); y = function.apply(x).sum(); y.backward()
+    try:
+        y.backward(); print(name + "_second_walk", "twice")
+    except RuntimeError:
+        print(name + "_second_walk", "raises")
+    x = torch.arange(4.0, requires_grad=True); h = x * 1; y = function.apply(h).sum(); h.mul_(10)
+    try:
+        y.backward(); print(name + "_in_place", x.grad.tolist() == [0.0, 20.0, 40.0, 60.0])
+    except RuntimeError:
+        print(name + "_in_place", "raises")
+a = torch.ones(3, requires_grad=True)
+with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+    b = a.exp()
+b.detach().mul_(0); b.sum().backward(); print("hooks", a.grad.tolist() == [0.0, 0.0, 0.0])
+a.grad = None
+with torch.autograd.graph.save_on_cpu():
+    b = a.exp()
+b.detach().mul_(0); b.sum().backward(); print("save_on_cpu", a.grad.tolist() == [0.0, 0.0, 0.0])
+"""
+
+
+@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+def test_the_ctx_attribute_and_hook_sentences_hold_on_the_other_recorded_releases(release):
+    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
+    out = subprocess.run(
+        [str(python), "-c", CTX_AND_HOOKS_ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert dict(zip(out[::2], out[1::2])) == {
+        "saved_second_walk": "raises",
+        "saved_in_place": "raises",
+        "attribute_second_walk": "twice",
+        "attribute_in_place": "True",
+        "hooks": "True",
+        "save_on_cpu": "True",
+    }
