@@ -722,7 +722,20 @@ def test_the_zero_grad_rules_hold_on_other_releases(release):
     assert out == "[(True, True, [3.0, 3.0]), (False, False, [3.0, 3.0])]"
 
 
-# "`y.backward(inputs=[x])` still writes into `.grad`, but only into the leaves listed."
+# "`y.backward(inputs=[x])` still writes into `.grad`, but only into the tensors listed (leaves or not) and
+# any non-leaf that called `retain_grad()`."
+
+
+def test_backward_with_inputs_also_fills_a_listed_non_leaf_and_a_non_leaf_that_retains_its_grad():
+    x = torch.arange(3.0, requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    (h * h).sum().backward(inputs=[x])
+    assert torch.equal(x.grad, torch.tensor([0.0, 8.0, 16.0])) and torch.equal(h.grad, torch.tensor([0.0, 4.0, 8.0]))
+    x.grad = None
+    g = x * 2  # no retain_grad(): only written because it is listed
+    (g * g).sum().backward(inputs=[g])
+    assert torch.equal(g.grad, torch.tensor([0.0, 4.0, 8.0])) and x.grad is None
 
 
 @pytest.mark.parametrize("create_graph", [False, True])
