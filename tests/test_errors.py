@@ -1035,8 +1035,9 @@ LINEAR_BIAS = torch.tensor([0.1, -0.2], requires_grad=True)
         (lambda x, f: torch.sin(f.apply(x)) + x**2, False),  # reads x
         (lambda x, f: torch.sin(f.apply(x)) + torch.relu(x), False),
         (lambda x, f: torch.sin(f.apply(x)) + x * (x * 1), False),  # reads a tensor the graph computed from x
-        # One whose gradient back to x is computed from nothing the graph computed from x: the unused-input error.
+        # Others give the unused-input error, decided by how PyTorch recorded their backward.
         (lambda x, f: torch.sin(f.apply(2 * x)), True),
+        (lambda x, f: torch.sin(f.apply(x.clamp(min=0))), True),  # the same function as relu, another record
         (lambda x, f: torch.sin(f.apply(x + 1)), True),
         (lambda x, f: torch.sin(f.apply(torch.nn.functional.linear(x, LINEAR_WEIGHT, LINEAR_BIAS))), True),
         (lambda x, f: torch.sin(f.apply(x)) + 3 * x, True),
@@ -1053,6 +1054,7 @@ LINEAR_BIAS = torch.tensor([0.1, -0.2], requires_grad=True)
         "beside-relu",
         "beside-x-times-computed-x",
         "sin-cube-2x",
+        "sin-cube-clamp",
         "sin-cube-x-plus-1",
         "sin-cube-linear",
         "beside-3x",
@@ -1530,3 +1532,25 @@ def test_an_in_place_fill_gives_a_grad_fn_only_to_a_floating_point_or_complex_bu
         RuntimeError, match="a view of a leaf Variable that requires grad is being used in an in-place operation"
     ):
         leaf[0] = w.sum()
+
+
+def test_gradgradcheck_catches_the_silently_missing_terms_that_autograd_grad_leaves_out():
+    # The page's advice: check a second derivative through a once_differentiable extension with
+    # gradgradcheck, as the unused-input error does not always come.
+    x = torch.tensor([0.5, 1.0], dtype=torch.float64, requires_grad=True)
+    assert not torch.autograd.gradgradcheck(lambda t: torch.sin(Cube.apply(torch.tanh(t))), (x,), raise_exception=False)
+    assert torch.autograd.gradgradcheck(lambda t: torch.sin(TwiceCube.apply(torch.tanh(t))), (x,))
+
+
+def test_a_view_taken_without_recording_raises_only_when_used_after_its_base_changed_in_place():
+    w = torch.ones(3, requires_grad=True)
+    buf = torch.zeros(4)
+    with torch.no_grad():
+        v = buf[:2]
+    buf[3] = w.sum()  # through the base, not the view: no error here
+    assert buf.grad_fn is not None
+    buf.sum().backward()
+    assert torch.equal(w.grad, torch.ones(3))
+    for use in (lambda: v * 2, lambda: v.grad_fn):  # the next use of the view, even reading its grad_fn
+        with pytest.raises(RuntimeError, match="A view was created in no_grad mode"):
+            use()

@@ -556,3 +556,18 @@ def test_the_random_expression_test_the_page_mentions_tries_hundreds_of_expressi
     assert int(examples) >= 200
     for operation in ("add", "sub", "mul", "div", "pow", "exp", "log", "sin", "tanh", "relu"):
         assert f'"{operation}"' in source
+
+
+def test_forward_over_reverse_goes_through_mse_loss_when_its_target_is_not_a_constant():
+    # The page's condition: jvp(grad(f)) fails on mse_loss with reduction='mean' against a constant target.
+    import torch.nn.functional as F
+    from torch.func import grad, hessian, jvp
+
+    z = torch.tensor([0.3, -1.2, 0.8], dtype=torch.float64)
+    v = torch.tensor([1.0, 0.5, -2.0], dtype=torch.float64)
+    for f in (lambda t: F.mse_loss(t, t.exp()), lambda t: F.mse_loss(t.sin(), t.cos())):
+        _, hvp = jvp(grad(f), (z,), (v,))
+        assert torch.allclose(hvp, hessian(f)(z) @ v)
+    target = torch.tensor([1.0, 0.0, 2.0], dtype=torch.float64)
+    with pytest.raises(RuntimeError):
+        jvp(grad(lambda t: F.mse_loss(t, target)), (z,), (v,))

@@ -789,3 +789,28 @@ def test_zeroing_in_place_fails_before_the_first_backward():
     assert w.grad is None
     with pytest.raises(AttributeError, match="'NoneType' object has no attribute 'zero_'"):
         w.grad.zero_()
+
+
+def test_an_await_inside_no_grad_runs_the_other_tasks_with_recording_off_too():
+    # The page: keep every await outside the with, as grad mode is per thread, not per task.
+    import asyncio
+    import threading
+
+    w = torch.ones(3, requires_grad=True)
+    seen = {}
+
+    async def careless():
+        with torch.no_grad():
+            await asyncio.sleep(0)  # the other task runs here
+
+    async def other():
+        seen["recorded"] = (w * 2).requires_grad
+
+    async def both():
+        await asyncio.gather(careless(), other())
+
+    # A thread of its own: under pytest-xdist another event loop may run in this one.
+    thread = threading.Thread(target=lambda: asyncio.run(both()))
+    thread.start()
+    thread.join()
+    assert seen == {"recorded": False}
