@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
+from course import browser_audit
 from course.markdown_blocks import mkdocs_yml
 from course.site_facts import (
     config_file,
@@ -46,16 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 PAGE = {"format": "A4", "margin": {"top": "16mm", "bottom": "20mm", "left": "15mm", "right": "15mm"}}
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# Chromium as the browser tests run it: headless, offline but for the local server.
+CHROMIUM_ARGS = browser_audit.CHROMIUM_ARGS
 
 # Run in each page before printing: open every folded block, load every image now (the site
 # loads them lazily), and report code lines wider than their box (print media is already on).

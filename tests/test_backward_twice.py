@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import inspect
-import os
-import subprocess
 import warnings
 
 import pytest
 import torch
 from autograd_probes import count_saved_tensors
-
-from course.markdown_blocks import ROOT
+from other_releases import OTHER_RELEASES, run_on
 
 SECOND_TIME = "Trying to backward through the graph a second time"
 
@@ -710,20 +707,14 @@ print(out)
 """
 
 
-@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+@pytest.mark.parametrize("release", OTHER_RELEASES)
 def test_the_zero_grad_rules_hold_on_other_releases(release):
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run(
-        [str(python), "-c", ZERO_GRAD_ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
-    ).stdout.strip()
+    out = run_on(release, ZERO_GRAD_ON_RELEASE).strip()
     assert out == "[(True, True, [3.0, 3.0]), (False, False, [3.0, 3.0])]"
 
 
 # "`y.backward(inputs=[x])` still writes into `.grad`, but only into the tensors listed (leaves or not) and
-# any non-leaf that called `retain_grad()`."
+# into the non-leaves that called `retain_grad()` on the way from `y` to them."
 
 
 def test_backward_with_inputs_also_fills_a_listed_non_leaf_and_a_non_leaf_that_retains_its_grad():
@@ -752,3 +743,18 @@ def test_backward_with_inputs_accumulates_only_into_the_leaves_listed(create_gra
         z = (a * a).sum()
     with pytest.raises(RuntimeError, match="does not require grad"):
         z.backward(inputs=[a])  # under no_grad there is no graph to walk at all
+
+
+def test_backward_with_inputs_leaves_a_retained_non_leaf_off_the_way_to_the_listed_tensors_without_grad():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    z = torch.tensor([3.0, 4.0], requires_grad=True)
+    h, k = x * 2, z * 3
+    h.retain_grad()
+    k.retain_grad()
+    (h * k).sum().backward(inputs=[x])  # k is retained but not on the way from the loss to x
+    assert torch.equal(h.grad, torch.tensor([9.0, 12.0])) and k.grad is None
+    h = x * 2
+    h.retain_grad()
+    m = h * 3
+    (m * m).sum().backward(inputs=[m])  # h sits below the listed tensor
+    assert m.grad is not None and h.grad is None

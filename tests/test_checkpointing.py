@@ -32,6 +32,7 @@ from measure_memory import (
     silu,
     sqrt_segments,
 )
+from other_releases import OTHER_RELEASES, run_on
 from torch.utils.checkpoint import CheckpointError, checkpoint, checkpoint_sequential
 
 from course.steps import page_facts
@@ -585,12 +586,7 @@ print(hasattr(torch.Tensor, "nbytes"), "determinism_check" in inspect.signature(
 
 @pytest.mark.parametrize(("release", "has_it"), [("2.14.1", "True True True"), ("2.0.1", "False False False")])
 def test_the_page_needs_a_torch_newer_than_2_0_for_nbytes_determinism_check_and_checkpoint_error(release, has_it):
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run([str(python), "-c", OLDER_API], env=env, cwd="/", capture_output=True, text=True, check=True)
-    assert out.stdout.split() == has_it.split()
+    assert run_on(release, OLDER_API).split() == has_it.split()
     page = (ROOT / "docs" / "en" / "checkpointing.md").read_text(encoding="utf-8")
     used = ["x.nbytes", 'determinism_check="', "CheckpointError"]
     assert all(name in page for name in used)
@@ -720,15 +716,9 @@ except RuntimeError:
 """
 
 
-@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+@pytest.mark.parametrize("release", OTHER_RELEASES)
 def test_the_in_place_sentences_of_the_box_hold_on_the_other_recorded_releases(release):
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run(
-        [str(python), "-c", CHECKPOINT_ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = run_on(release, CHECKPOINT_ON_RELEASE).split()
     assert dict(zip(out[::2], out[1::2])) == {
         "returned_intermediate_right": "True",
         "captured_silently_wrong": "True",

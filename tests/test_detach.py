@@ -5,8 +5,6 @@ try each general sentence on what the page does not show: a constant, a scalar, 
 (no_grad, inference_mode, set_grad_enabled(False)), create_graph=True, a graph that saved nothing.
 """
 
-import os
-import subprocess
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from other_releases import OTHER_RELEASES, run_on
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -402,15 +401,9 @@ print("view_is_inference", view.is_inference())
 """
 
 
-@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+@pytest.mark.parametrize("release", OTHER_RELEASES)
 def test_the_version_counter_and_clone_sentences_hold_on_the_other_recorded_releases(release):
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run(
-        [str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = run_on(release, ON_RELEASE).split()
     printed = dict(zip(out[::2], out[1::2]))
     assert printed == {
         "numpy_write_counted": "False",
@@ -506,11 +499,8 @@ def test_a_view_of_an_ordinary_tensor_taken_inside_inference_mode_is_not_an_infe
     assert new.is_inference()
 
 
-@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+@pytest.mark.parametrize("release", OTHER_RELEASES)
 def test_the_create_graph_sentences_hold_on_the_other_recorded_releases(release):
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
     script = """
 import warnings; warnings.simplefilter("ignore")
 import torch
@@ -523,10 +513,7 @@ with torch.inference_mode():
     g, = torch.autograd.grad(y, x, create_graph=True)
 print("inference_mode_records", g.requires_grad)
 """
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run(
-        [str(python), "-c", script], env=env, cwd="/", capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = run_on(release, script).split()
     assert dict(zip(out[::2], out[1::2])) == {
         "no_grad_records": "True",
         "inference_mode_records": "False",
@@ -584,11 +571,8 @@ def test_code_that_turns_grad_mode_back_on_inside_no_grad_is_recorded_but_not_in
     assert not d.requires_grad and d.grad_fn is None and d.is_inference()
 
 
-@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+@pytest.mark.parametrize("release", OTHER_RELEASES)
 def test_the_view_and_enable_grad_sentences_hold_on_the_other_recorded_releases(release):
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
     script = """
 import warnings; warnings.simplefilter("ignore")
 import torch
@@ -606,10 +590,7 @@ with torch.inference_mode():
         b = w * 2
 print("enable_grad_records_in_inference_mode", b.requires_grad)
 """
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run(
-        [str(python), "-c", script], env=env, cwd="/", capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = run_on(release, script).split()
     assert dict(zip(out[::2], out[1::2])) == {
         "view_cut_off": "True",
         "enable_grad_records_in_no_grad": "True",
@@ -731,15 +712,9 @@ b = a.exp(); c = b.detach(); c[0] += 1; print("setitem_plus_equals_counts", b._v
 """
 
 
-@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+@pytest.mark.parametrize("release", OTHER_RELEASES)
 def test_the_thread_and_inference_mode_false_sentences_hold_on_the_other_recorded_releases(release):
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run(
-        [str(python), "-c", THREADS_ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = run_on(release, THREADS_ON_RELEASE).split()
     assert dict(zip(out[::2], out[1::2])) == {
         "no_grad_thread_records": "True",
         "no_grad_inference_mode_false_records": "True",

@@ -15,6 +15,7 @@ import pytest
 import torch
 import torch.autograd.forward_ad as fwAD
 from cost_data import read_measurements, series
+from other_releases import OTHER_RELEASES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,7 +113,7 @@ CREATE_GRAPH_CALLS = (
 )
 RELEASES = {
     "pinned": Path(sys.executable),
-    **{release: ROOT / ".venvs" / f"torch-{release}" / "bin" / "python" for release in ("2.14.1", "2.0.1", "1.12.0")},
+    **{release: ROOT / ".venvs" / f"torch-{release}" / "bin" / "python" for release in OTHER_RELEASES},
 }
 SWITCHES = {  # switches set -> how many of the three calls warn
     "default": ((), [1, 0, 0]),

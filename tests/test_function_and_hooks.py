@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-import os
-import subprocess
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from other_releases import OTHER_RELEASES, run_on
 from torch.autograd import gradcheck, gradgradcheck
 from torch.autograd.function import once_differentiable
 from torch.autograd.gradcheck import GradcheckError
@@ -103,13 +102,7 @@ print("in_place", *stored)
 @functools.lru_cache(maxsize=None)
 def printed_on(release: str) -> dict[str, list[str]]:
     """What ON_RELEASE prints under another torch of `make versions` (.venvs/torch-<release>), by line."""
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run(
-        [str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
-    ).stdout
+    out = run_on(release, ON_RELEASE)
     return {line.split()[0]: line.split()[1:] for line in out.splitlines()}
 
 
@@ -716,7 +709,7 @@ def test_retain_grad_stores_after_the_hooks_since_torch_2_0_and_in_registration_
     assert printed_on(release)["retain"] == [stored]
 
 
-@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+@pytest.mark.parametrize("release", OTHER_RELEASES)
 def test_with_another_term_only_a_plain_backward_reaches_the_error_node_on_other_releases_too(release):
     assert printed_on(release)["other_term"] == ["True", "True", "raises"]
 
@@ -1148,15 +1141,9 @@ b.detach().mul_(0); b.sum().backward(); print("save_on_cpu", a.grad.tolist() == 
 """
 
 
-@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+@pytest.mark.parametrize("release", OTHER_RELEASES)
 def test_the_ctx_attribute_and_hook_sentences_hold_on_the_other_recorded_releases(release):
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run(
-        [str(python), "-c", CTX_AND_HOOKS_ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = run_on(release, CTX_AND_HOOKS_ON_RELEASE).split()
     assert dict(zip(out[::2], out[1::2])) == {
         "saved_second_walk": "raises",
         "saved_in_place": "raises",

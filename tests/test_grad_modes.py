@@ -13,6 +13,7 @@ import fig_loss_curve
 import numpy as np
 import pytest
 import torch
+from other_releases import OTHER_RELEASES, run_on
 from torch import nn
 from training_loop import TRUE_B, TRUE_W, make_data, train_by_hand, train_with_sgd
 
@@ -71,21 +72,12 @@ print("async", asyncio.run(decorated_async(w)), asyncio.run(with_in_async(w)))
 @functools.lru_cache(maxsize=None)
 def printed_on(release: str) -> dict[str, list[str]]:
     """What ON_RELEASE prints under another torch of `make versions` (.venvs/torch-<release>), by line."""
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        return {}
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run(
-        [str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
-    ).stdout
+    out = run_on(release, ON_RELEASE)  # skips, naming the release, where it is not installed
     return {line.split()[0]: line.split()[1:] for line in out.splitlines()}
 
 
 def on_release(release: str, what: str) -> list[str]:
-    printed = printed_on(release)
-    if not printed:
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
-    return printed[what]
+    return printed_on(release)[what]
 
 
 # --- grad modes ---------------------------------------------------------------------------------
@@ -239,7 +231,7 @@ def test_a_training_loop_fed_by_a_generator_with_no_grad_inside_records_nothing(
     assert torch.is_grad_enabled()
 
 
-@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+@pytest.mark.parametrize("release", OTHER_RELEASES)
 def test_generators_under_a_decorator_and_under_a_with_differ_on_other_releases_too(release):
     assert on_release(release, "generator") == ["False", "True", "False", "False"]
 
@@ -280,7 +272,7 @@ def test_a_decorator_on_an_async_function_does_not_reach_its_body_and_a_with_ins
         assert run(coroutine) == (False, False)
 
 
-@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+@pytest.mark.parametrize("release", OTHER_RELEASES)
 def test_a_decorator_on_an_async_function_does_not_reach_its_body_on_other_releases_too(release):
     assert on_release(release, "async") == ["True", "False"]
 

@@ -1,11 +1,10 @@
 """Claims of docs/*/non-scalar-backward.md that the page's printed outputs do not show by themselves."""
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 import torch
+from other_releases import OTHER_RELEASES, run_on
 from torch.autograd.functional import jacobian
 
 
@@ -323,13 +322,7 @@ except RuntimeError as e:
 def test_backward_without_an_argument_refuses_a_complex_one_element_output_but_torch_2_0_and_1_12_accept_it(
     release, printed
 ):
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run(
-        [str(python), "-c", ON_RELEASE], env=env, cwd="/", capture_output=True, text=True, check=True
-    ).stdout.strip()
+    out = run_on(release, ON_RELEASE).strip()
     assert out == printed
 
 
@@ -452,13 +445,7 @@ print(" ".join(out))
 """
 
 
-@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+@pytest.mark.parametrize("release", OTHER_RELEASES)
 def test_the_ones_of_len_y_box_holds_on_other_releases(release):
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run(
-        [str(python), "-c", ONES_OF_LEN], env=env, cwd="/", capture_output=True, text=True, check=True
-    ).stdout.strip()
+    out = run_on(release, ONES_OF_LEN).strip()
     assert out == "raises torch.complex64 raises torch.float32 [0.0, 2.0, 4.0, 6.0]"

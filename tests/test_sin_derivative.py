@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from other_releases import OTHER_RELEASES, run_on
 
 from course.markdown_blocks import ROOT, chains_of, expand_includes, parse_blocks
 
@@ -213,15 +214,9 @@ except TypeError as err:
 """
 
 
-@pytest.mark.parametrize("release", ["2.14.1", "2.0.1", "1.12.0"])
+@pytest.mark.parametrize("release", OTHER_RELEASES)
 def test_numpy_force_true_works_on_the_other_recorded_releases_except_1_12_which_lacks_force(release):
-    python = ROOT / ".venvs" / f"torch-{release}" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"torch {release} is not installed in .venvs/ (make versions installs it)")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ATEN_CPU_CAPABILITY")}
-    out = subprocess.run(
-        [str(python), "-c", FORCE], env=env, cwd="/", capture_output=True, text=True, check=True, timeout=120
-    ).stdout.strip()
+    out = run_on(release, FORCE).strip()
     assert out == ("TypeError" if release == "1.12.0" else "[0.0, 0.5, 1.0]")
 
 
